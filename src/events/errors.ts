@@ -1,0 +1,214 @@
+import type { ExpectedRevision } from './types.js';
+
+/**
+ * The base of every error Annals throws on purpose. `code` is stable across releases
+ * (docs/errors.md lists them); `hint` says what to do; the other fields carry the facts.
+ */
+export abstract class AnnalsError extends Error {
+  abstract readonly code: string;
+  /** True when the same call may succeed if tried again unchanged. */
+  readonly retryable: boolean = false;
+
+  constructor(
+    readonly problem: string,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${problem} ${hint}`, options);
+    this.name = new.target.name;
+  }
+
+  /** The facts as plain data, for JSON output (CLI, HTTP). */
+  toJSON(): Record<string, unknown> {
+    const facts: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== 'problem' && key !== 'hint' && key !== 'cause') facts[key] = value;
+    }
+    return { name: this.name, code: this.code, message: this.problem, hint: this.hint, ...facts };
+  }
+}
+
+export function describeExpected(expected: ExpectedRevision): string {
+  return typeof expected === 'number' ? `revision ${expected}` : `'${expected}'`;
+}
+
+export class WrongExpectedRevisionError extends AnnalsError {
+  readonly code = 'ANNALS_WRONG_EXPECTED_REVISION';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's current revision, or -1 when it has no events. */
+    readonly actual: number,
+  ) {
+    super(
+      `Stream "${stream}" is ${actual < 0 ? 'empty (no events)' : `at revision ${actual}`}, expected ${describeExpected(expected)}; nothing was written.`,
+      `Reload the stream and decide again, or append with expectedRevision 'any'.`,
+    );
+  }
+}
+
+export class DuplicateEventIdError extends AnnalsError {
+  readonly code = 'ANNALS_DUPLICATE_EVENT_ID';
+  constructor(
+    readonly eventId: string,
+    /** The stream the call tried to append to. */
+    readonly stream: string,
+    /** Where the id is already recorded, when it is (absent for a duplicate within one call). */
+    readonly existing?: { readonly stream: string; readonly revision: number; readonly position: number },
+  ) {
+    super(
+      existing
+        ? `Event id ${eventId} is already recorded in "${existing.stream}" at revision ${existing.revision}; nothing was written.`
+        : `Event id ${eventId} appears more than once in one append to "${stream}"; nothing was written.`,
+      `Give every new event a fresh id (or leave it out to have one generated). ` +
+        `A retry is only idempotent when it repeats the same ids, in the same order, at the same place in the same stream.`,
+    );
+  }
+}
+
+export class InvalidStreamNameError extends AnnalsError {
+  readonly code = 'ANNALS_INVALID_STREAM_NAME';
+  constructor(
+    readonly stream: unknown,
+    readonly reason: string,
+  ) {
+    super(
+      `Invalid stream name ${JSON.stringify(stream) ?? String(stream)}: ${reason}.`,
+      `Use a non-empty string of at most 200 characters without control characters, e.g. "account-42".`,
+    );
+  }
+}
+
+export class InvalidEventError extends AnnalsError {
+  readonly code = 'ANNALS_INVALID_EVENT';
+  constructor(
+    /** Index of the offending event in the call. */
+    readonly index: number,
+    /** The part of the event that is wrong, e.g. `type`, `data.items[2]`, `metadata`. */
+    readonly field: string,
+    readonly reason: string,
+    readonly stream?: string,
+  ) {
+    super(
+      `Event #${index}${stream === undefined ? '' : ` for "${stream}"`} is invalid at ${field}: ${reason}; nothing was written.`,
+      `Events are { type: string, data?: JSON value, metadata?: JSON object, id?: UUID }; ` +
+        `convert dates to ISO strings, BigInts to strings, and drop functions and cycles.`,
+    );
+  }
+}
+
+export class InvalidArgumentError extends AnnalsError {
+  readonly code = 'ANNALS_INVALID_ARGUMENT';
+  constructor(
+    readonly argument: string,
+    readonly value: unknown,
+    readonly expectation: string,
+  ) {
+    super(`Invalid ${argument}: ${safeDescribe(value)}.`, `Expected ${expectation}.`);
+  }
+}
+
+export class UnsupportedStoreUrlError extends AnnalsError {
+  readonly code = 'ANNALS_UNSUPPORTED_STORE_URL';
+  constructor(
+    readonly url: string,
+    readonly supported: readonly string[],
+  ) {
+    super(
+      `Cannot open a store from ${JSON.stringify(url)}.`,
+      `Use one of: ${supported.join(', ')} (for example 'sqlite:./annals.db' or 'memory:').`,
+    );
+  }
+}
+
+export class StoreClosedError extends AnnalsError {
+  readonly code = 'ANNALS_STORE_CLOSED';
+  constructor(readonly operation: string) {
+    super(`Cannot ${operation}: the store is closed.`, `Open a new store with openStore(url).`);
+  }
+}
+
+export class StreamDeletedError extends AnnalsError {
+  readonly code = 'ANNALS_STREAM_DELETED';
+  constructor(readonly stream: string) {
+    super(
+      `Stream "${stream}" was hard-deleted and can never be written again; nothing was written.`,
+      `Use another stream name. (A soft delete would have allowed the stream to be recreated.)`,
+    );
+  }
+}
+
+export class StreamNotFoundError extends AnnalsError {
+  readonly code = 'ANNALS_STREAM_NOT_FOUND';
+  constructor(
+    readonly stream: string,
+    readonly operation: string,
+  ) {
+    super(`Cannot ${operation}: stream "${stream}" has no events.`, `Check the stream name with streamInfo(stream).`);
+  }
+}
+
+export class NotSupportedError extends AnnalsError {
+  readonly code = 'ANNALS_NOT_SUPPORTED';
+  constructor(
+    readonly feature: string,
+    readonly adapter: string,
+  ) {
+    super(`The ${adapter} store does not support ${feature}.`, `Check the adapter's capabilities before calling it, or use another store.`);
+  }
+}
+
+export class StoreUnavailableError extends AnnalsError {
+  readonly code = 'ANNALS_STORE_UNAVAILABLE';
+  override readonly retryable = true;
+  constructor(
+    readonly adapter: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `The ${adapter} store is unavailable: ${reason}.`,
+      `Retry the call: an append retried with the same event ids is idempotent.`,
+      options,
+    );
+  }
+}
+
+export class SchemaVersionError extends AnnalsError {
+  readonly code = 'ANNALS_SCHEMA_VERSION';
+  constructor(
+    readonly location: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `The store at ${location} has schema version ${found}, newer than this version of Annals supports (${supported}).`,
+      `Upgrade Annals to a version that knows schema ${found}.`,
+    );
+  }
+}
+
+export class MigrationRequiredError extends AnnalsError {
+  readonly code = 'ANNALS_MIGRATION_REQUIRED';
+  constructor(
+    readonly location: string,
+    readonly found: number,
+    readonly required: number,
+  ) {
+    super(
+      `The store at ${location} has schema version ${found}; this version of Annals needs ${required}.`,
+      `Run 'annals migrate --store <url>', or open the store with { migrate: true }.`,
+    );
+  }
+}
+
+function safeDescribe(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

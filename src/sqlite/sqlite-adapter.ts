@@ -1,0 +1,210 @@
+import Database from 'better-sqlite3';
+import type { AppendResult, DeletedState, ExpectedRevision, StreamInfo } from '../events/types.js';
+import type { AllPageQuery, Capabilities, PreparedAppend, StorageAdapter, StoredEvent, StreamPageQuery } from '../store/adapter.js';
+import { hardDeleted, planAppend, planDelete, planTruncate, softDeleted, type RecordedId, type StreamState } from '../store/stream-rules.js';
+import { migrate, type SchemaState } from './schema.js';
+import type { SqliteOptions } from './options.js';
+
+const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
+
+interface StateRow {
+  max_revision: number | null;
+  revision: number | null;
+  deleted: 'soft' | 'hard' | null;
+  truncated_before: number | null;
+}
+
+/**
+ * SQLite through better-sqlite3: one connection per store, reused; WAL; every append in one
+ * IMMEDIATE transaction (the write lock is taken up front, so two processes never deadlock
+ * upgrading a read lock). Positions come from an AUTOINCREMENT key, assigned by the single
+ * writer in commit order, so a reader paging by position never skips a late commit.
+ */
+export class SqliteAdapter implements StorageAdapter {
+  readonly name = 'sqlite';
+  readonly capabilities: Capabilities = {
+    multiStreamAppend: true,
+    softDelete: true,
+    hardDelete: true,
+    truncate: true,
+    crossProcessNotifications: true,
+  };
+  readonly schema: SchemaState;
+
+  private readonly db: Database.Database;
+  private readonly pollIntervalMs: number;
+  private readonly statements;
+  private readonly watchers = new Set<() => void>();
+  private poller: NodeJS.Timeout | undefined;
+  private lastDataVersion = 0;
+
+  constructor(
+    readonly location: string,
+    options: SqliteOptions = {},
+  ) {
+    this.db = new Database(location, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 5000 });
+    this.pollIntervalMs = options.pollIntervalMs ?? 25;
+    try {
+      if (!options.readonly) this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.schema = migrate(this.db, location, { migrate: options.migrate ?? true, readonly: options.readonly ?? false });
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    const db = this.db;
+    this.statements = {
+      state: db.prepare<[string, string], StateRow>(
+        `SELECT (SELECT max(revision) FROM annals_events WHERE stream = ?) AS max_revision,
+                s.revision, s.deleted, s.truncated_before
+           FROM (SELECT 1) LEFT JOIN annals_streams s ON s.stream = ?`,
+      ),
+      recordedIds: db.prepare<[string], RecordedId>(
+        `SELECT id, stream, revision, position FROM annals_events WHERE id IN (SELECT value FROM json_each(?))`,
+      ),
+      insert: db.prepare(
+        `INSERT INTO annals_events (id, stream, category, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      undelete: db.prepare(`UPDATE annals_streams SET deleted = NULL WHERE stream = ? AND deleted = 'soft'`),
+      saveState: db.prepare(
+        `INSERT INTO annals_streams (stream, revision, deleted, truncated_before) VALUES (?, ?, ?, ?)
+         ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted, truncated_before = excluded.truncated_before`,
+      ),
+      removeBefore: db.prepare(`DELETE FROM annals_events WHERE stream = ? AND revision < ?`),
+      forwards: db.prepare<[string, number, number], StoredEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM annals_events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+      ),
+      backwards: db.prepare<[string, number, number], StoredEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM annals_events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ),
+      all: db.prepare<[number, number], StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM annals_events WHERE position > ? ORDER BY position LIMIT ?`),
+      allByCategory: db.prepare<[string, number, number], StoredEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM annals_events WHERE category = ? AND position > ? ORDER BY position LIMIT ?`,
+      ),
+      allByTypes: db.prepare<[number, string, number], StoredEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM annals_events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      ),
+      allByCategoryAndTypes: db.prepare<[string, number, string, number], StoredEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM annals_events
+          WHERE category = ? AND position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      ),
+      byId: db.prepare<[string], StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM annals_events WHERE id = ?`),
+      dataVersion: db.prepare(`PRAGMA data_version`).pluck(),
+    };
+    this.appendTransaction = db.transaction((batch: readonly PreparedAppend[]) => this.appendInTransaction(batch));
+    this.deleteTransaction = db.transaction((stream: string, mode: 'soft' | 'hard', expected: ExpectedRevision) => {
+      const state = this.stateOf(stream);
+      const plan = planDelete(stream, state, mode, expected);
+      if (plan === 'nothing') return;
+      const next = plan === 'hard' ? hardDeleted(state) : softDeleted(state);
+      this.statements.removeBefore.run(stream, Number.MAX_SAFE_INTEGER);
+      this.statements.saveState.run(stream, next.revision, next.deleted || null, next.truncatedBefore);
+    });
+    this.truncateTransaction = db.transaction((stream: string, before: number) => {
+      const state = this.stateOf(stream);
+      const truncatedBefore = planTruncate(stream, state, before);
+      this.statements.removeBefore.run(stream, truncatedBefore);
+      this.statements.saveState.run(stream, state.revision, state.deleted || null, truncatedBefore);
+    });
+  }
+
+  private readonly appendTransaction: Database.Transaction<(batch: readonly PreparedAppend[]) => AppendResult[]>;
+  private readonly deleteTransaction: Database.Transaction<(stream: string, mode: 'soft' | 'hard', expected: ExpectedRevision) => void>;
+  private readonly truncateTransaction: Database.Transaction<(stream: string, before: number) => void>;
+
+  async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    return this.appendTransaction.immediate(batch);
+  }
+
+  private appendInTransaction(batch: readonly PreparedAppend[]): AppendResult[] {
+    const { recordedIds, insert, undelete } = this.statements;
+    const recordedAt = Date.now();
+    // A failure anywhere throws, and better-sqlite3 rolls the whole transaction back.
+    return batch.map((append) => {
+      const state = this.stateOf(append.stream);
+      const recorded = recordedIds.all(JSON.stringify(append.events.map((e) => e.id)));
+      const plan = planAppend(append, state, recorded);
+      if (plan.kind === 'idempotent') return plan.result;
+      if (state.deleted === 'soft') undelete.run(append.stream);
+      let position = 0;
+      let revision = plan.firstRevision;
+      for (const event of append.events) {
+        position = Number(
+          insert.run(event.id, append.stream, append.category, revision++, event.type, event.data, event.metadata, recordedAt).lastInsertRowid,
+        );
+      }
+      return { stream: append.stream, streamRevision: revision - 1, position };
+    });
+  }
+
+  async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {
+    return (direction === 'forwards' ? this.statements.forwards : this.statements.backwards).all(stream, fromRevision, limit);
+  }
+
+  async readAllPage({ after, category, types, limit }: AllPageQuery): Promise<StoredEvent[]> {
+    const s = this.statements;
+    if (category === undefined && types === undefined) return s.all.all(after, limit);
+    if (types === undefined) return s.allByCategory.all(category!, after, limit);
+    if (category === undefined) return s.allByTypes.all(after, JSON.stringify(types), limit);
+    return s.allByCategoryAndTypes.all(category, after, JSON.stringify(types), limit);
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    return this.statements.byId.get(id);
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo> {
+    return { stream, ...this.stateOf(stream) };
+  }
+
+  async deleteStream(stream: string, mode: 'soft' | 'hard', expectedRevision: ExpectedRevision): Promise<void> {
+    this.deleteTransaction.immediate(stream, mode, expectedRevision);
+  }
+
+  async truncateStream(stream: string, before: number): Promise<void> {
+    this.truncateTransaction.immediate(stream, before);
+  }
+
+  /**
+   * Commits by other connections (in this process or another) change PRAGMA data_version on
+   * this one. It is polled only while someone watches, and only to learn that there is
+   * something new: a subscriber that is behind reads on without waiting.
+   */
+  watchExternalCommits(listener: () => void): () => void {
+    this.watchers.add(listener);
+    if (!this.poller) {
+      this.lastDataVersion = this.statements.dataVersion.get() as number;
+      this.poller = setInterval(() => this.poll(), this.pollIntervalMs);
+      this.poller.unref();
+    }
+    return () => {
+      this.watchers.delete(listener);
+      if (this.watchers.size === 0 && this.poller) {
+        clearInterval(this.poller);
+        this.poller = undefined;
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+    this.watchers.clear();
+    this.db.close();
+  }
+
+  private poll(): void {
+    if (!this.db.open) return;
+    const version = this.statements.dataVersion.get() as number;
+    if (version === this.lastDataVersion) return;
+    this.lastDataVersion = version;
+    for (const listener of [...this.watchers]) listener();
+  }
+
+  private stateOf(stream: string): StreamState {
+    const row = this.statements.state.get(stream, stream)!;
+    const deleted: DeletedState = row.deleted ?? false;
+    const revision = Math.max(row.max_revision ?? -1, row.revision ?? -1);
+    return { revision, exists: !deleted && revision >= 0, deleted, truncatedBefore: row.truncated_before ?? 0 };
+  }
+}

@@ -1,0 +1,76 @@
+import type { PreparedEvent } from '../events/validate.js';
+import type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInfo } from '../events/types.js';
+
+/** What a backend can do. The core and the conformance suite read these instead of sniffing. */
+export interface Capabilities {
+  /** appendMany writes several streams in one atomic call. */
+  readonly multiStreamAppend: boolean;
+  readonly softDelete: boolean;
+  readonly hardDelete: boolean;
+  readonly truncate: boolean;
+  /** Appends from other processes wake this store's subscriptions. */
+  readonly crossProcessNotifications: boolean;
+}
+
+/** One stream's part of an append, checked and serialised by the core. */
+export interface PreparedAppend {
+  readonly stream: string;
+  readonly category: string;
+  readonly events: readonly PreparedEvent[];
+  readonly expectedRevision: ExpectedRevision;
+}
+
+/** An event as a backend hands it back: JSON still as text, the time as epoch milliseconds. */
+export interface StoredEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly recordedAt: number;
+}
+
+export interface StreamPageQuery {
+  readonly stream: string;
+  /** Inclusive; forwards reads revisions >= it, backwards reads revisions <= it. */
+  readonly fromRevision: number;
+  readonly direction: Direction;
+  readonly limit: number;
+}
+
+export interface AllPageQuery {
+  /** Exclusive: only positions greater than this. */
+  readonly after: number;
+  readonly category?: string;
+  readonly types?: readonly string[];
+  readonly limit: number;
+}
+
+/**
+ * What a backend must do, and nothing more: the core (EventStore) validates input,
+ * generates ids, pages reads, runs subscriptions and builds errors.
+ */
+export interface StorageAdapter {
+  /** Short name used in messages, e.g. 'sqlite'. */
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  /** The database schema's version, for backends that migrate one. */
+  readonly schema?: { readonly version: number; readonly migratedFrom: number };
+  /** Checks every part (expected revision, idempotency, deletion) and writes all of them, or nothing. */
+  appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]>;
+  readStreamPage(query: StreamPageQuery): Promise<StoredEvent[]>;
+  readAllPage(query: AllPageQuery): Promise<StoredEvent[]>;
+  getEvent(id: string): Promise<StoredEvent | undefined>;
+  streamInfo(stream: string): Promise<StreamInfo>;
+  deleteStream(stream: string, mode: Exclude<DeletedState, false>, expectedRevision: ExpectedRevision): Promise<void>;
+  truncateStream(stream: string, before: number): Promise<void>;
+  /**
+   * Calls `listener` when events may have been committed by someone other than this store
+   * (another connection or process). Returns a function that stops it. Optional: a backend
+   * that only this store can write (memory) does not need it.
+   */
+  watchExternalCommits?(listener: () => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,258 @@
+import { InvalidArgumentError, NotSupportedError, StoreClosedError } from '../events/errors.js';
+import type {
+  AppendOptions,
+  AppendRequest,
+  AppendResult,
+  DeleteStreamOptions,
+  EventInput,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamInfo,
+  SubscribeOptions,
+  TruncateStreamOptions,
+} from '../events/types.js';
+import {
+  assertCategory,
+  assertCount,
+  assertStreamName,
+  assertTypes,
+  categoryOf,
+  parseExpectedRevision,
+  prepareEvents,
+} from '../events/validate.js';
+import type { Capabilities, PreparedAppend, StorageAdapter, StoredEvent } from './adapter.js';
+import { decodeEvent } from './decode.js';
+import { Wakeup } from './wakeup.js';
+
+export const DEFAULT_PAGE_SIZE = 500;
+
+export interface EventStoreOptions {
+  /** Events fetched per page by reads and subscriptions. Default 500. */
+  readonly pageSize?: number;
+}
+
+/**
+ * The event store: one contract over every backend. It validates input before the
+ * backend sees it, pages reads, and runs subscriptions; the backend only talks to its database.
+ */
+export class EventStore {
+  readonly capabilities: Capabilities;
+  private readonly pageSize: number;
+  private readonly wakeup = new Wakeup();
+  private readonly closing = new AbortController();
+
+  constructor(
+    private readonly adapter: StorageAdapter,
+    options: EventStoreOptions = {},
+  ) {
+    this.capabilities = adapter.capabilities;
+    this.pageSize = assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE;
+  }
+
+  /** The backend's name: 'memory', 'sqlite', … */
+  get backend(): string {
+    return this.adapter.name;
+  }
+
+  /** The schema version of the database, and the version found on open (before migrations), for backends that have one. */
+  get schema(): { readonly version: number; readonly migratedFrom: number } | undefined {
+    return this.adapter.schema;
+  }
+
+  get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
+  async append(stream: string, events: readonly EventInput[], options: AppendOptions = {}): Promise<AppendResult> {
+    this.assertOpen('append');
+    const prepared = prepareAppend({ stream, events, expectedRevision: options?.expectedRevision });
+    const [result] = await this.adapter.appendBatch([prepared]);
+    this.wakeup.bump();
+    return result!;
+  }
+
+  /** Appends to several streams atomically: every part is written, or none is. */
+  async appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    this.assertOpen('appendMany');
+    if (!Array.isArray(requests) || requests.length === 0) {
+      throw new InvalidArgumentError('requests', requests, 'a non-empty array of { stream, events, expectedRevision }');
+    }
+    if (requests.length > 1 && !this.capabilities.multiStreamAppend) throw new NotSupportedError('multi-stream appends', this.backend);
+    const batch = requests.map(prepareAppend);
+    const streams = new Set<string>();
+    for (const { stream } of batch) {
+      if (streams.has(stream)) {
+        throw new InvalidArgumentError('requests', stream, 'each stream at most once per appendMany call (merge its events into one request)');
+      }
+      streams.add(stream);
+    }
+    const results = await this.adapter.appendBatch(batch);
+    this.wakeup.bump();
+    return results;
+  }
+
+  readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    this.assertOpen('readStream');
+    assertStreamName(stream);
+    const direction = options.direction ?? 'forwards';
+    if (direction !== 'forwards' && direction !== 'backwards') {
+      throw new InvalidArgumentError('direction', direction, `'forwards' or 'backwards'`);
+    }
+    const from = options.fromRevision;
+    const start =
+      from === undefined ? (direction === 'forwards' ? 0 : Number.MAX_SAFE_INTEGER)
+      : from === 'start' ? 0
+      : from === 'end' ? Number.MAX_SAFE_INTEGER
+      : assertCount('fromRevision', from, 0)!;
+    const maxCount = assertCount('maxCount', options.maxCount, 0) ?? Infinity;
+    const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
+    const { adapter } = this;
+    return this.pages(maxCount, pageSize, () => {
+      let fromRevision = start;
+      return async (limit) => {
+        if (fromRevision < 0) return [];
+        const page = await adapter.readStreamPage({ stream, fromRevision, direction, limit });
+        const last = page[page.length - 1];
+        if (last) fromRevision = direction === 'forwards' ? last.revision + 1 : last.revision - 1;
+        return page;
+      };
+    });
+  }
+
+  readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    this.assertOpen('readAll');
+    const start = assertCount('after', options.after, 0) ?? 0;
+    const category = assertCategory(options.category);
+    const types = assertTypes(options.types);
+    const maxCount = assertCount('maxCount', options.maxCount, 0) ?? Infinity;
+    const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
+    const { adapter } = this;
+    return this.pages(maxCount, pageSize, () => {
+      let after = start;
+      return async (limit) => {
+        const page = await adapter.readAllPage({ after, category, types, limit });
+        const last = page[page.length - 1];
+        if (last) after = last.position;
+        return page;
+      };
+    });
+  }
+
+  /**
+   * Every event after `after` that passes the filter: first those already stored (catch-up),
+   * then each new one as it is committed (live), with no gap or duplicate between the two.
+   * It ends only when `signal` aborts or the store closes. Pages are read as the consumer
+   * pulls, so a slow consumer holds one page in memory, never the log.
+   */
+  subscribe(options: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
+    this.assertOpen('subscribe');
+    const start = assertCount('after', options.after, 0) ?? 0;
+    const category = assertCategory(options.category);
+    const types = assertTypes(options.types);
+    const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    const { adapter, wakeup } = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const stopWatching = adapter.watchExternalCommits?.(() => wakeup.bump());
+        try {
+          let after = start;
+          while (!signal.aborted) {
+            const seen = wakeup.generation;
+            const page = await adapter.readAllPage({ after, category, types, limit: pageSize });
+            for (const stored of page) {
+              if (signal.aborted) return;
+              yield decodeEvent(stored);
+              after = stored.position;
+            }
+            if (page.length < pageSize) await wakeup.after(seen, signal);
+          }
+        } finally {
+          stopWatching?.();
+        }
+      },
+    };
+  }
+
+  async getEvent(id: string): Promise<RecordedEvent | undefined> {
+    this.assertOpen('getEvent');
+    if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('id', id, 'an event id (a UUID string)');
+    const stored = await this.adapter.getEvent(id.toLowerCase());
+    return stored && decodeEvent(stored);
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo> {
+    this.assertOpen('streamInfo');
+    return this.adapter.streamInfo(assertStreamName(stream));
+  }
+
+  async deleteStream(stream: string, options: DeleteStreamOptions = {}): Promise<void> {
+    this.assertOpen('deleteStream');
+    assertStreamName(stream);
+    const mode = options.mode ?? 'soft';
+    if (mode !== 'soft' && mode !== 'hard') throw new InvalidArgumentError('mode', mode, `'soft' or 'hard'`);
+    const expected = parseExpectedRevision(options.expectedRevision);
+    if (!this.capabilities[mode === 'soft' ? 'softDelete' : 'hardDelete']) throw new NotSupportedError(`${mode} delete`, this.backend);
+    await this.adapter.deleteStream(stream, mode, expected);
+  }
+
+  async truncateStream(stream: string, options: TruncateStreamOptions): Promise<void> {
+    this.assertOpen('truncateStream');
+    assertStreamName(stream);
+    const before = assertCount('before', options?.before, 0);
+    if (before === undefined) throw new InvalidArgumentError('before', undefined, 'the first revision to keep (an integer >= 0)');
+    if (!this.capabilities.truncate) throw new NotSupportedError('truncate', this.backend);
+    await this.adapter.truncateStream(stream, before);
+  }
+
+  /** Closes the backend; subscriptions end and every later call throws ANNALS_STORE_CLOSED. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closing.abort();
+    await this.adapter.close();
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new StoreClosedError(operation);
+  }
+
+  /**
+   * An async iterable over pages fetched on demand; memory holds one page at a time.
+   * Each iteration starts afresh from the read's starting point.
+   */
+  private pages(
+    maxCount: number,
+    pageSize: number,
+    cursor: () => (limit: number) => Promise<readonly StoredEvent[]>,
+  ): AsyncIterable<RecordedEvent> {
+    const assertOpen = () => this.assertOpen('read');
+    return {
+      async *[Symbol.asyncIterator]() {
+        const next = cursor();
+        let remaining = maxCount;
+        while (remaining > 0) {
+          assertOpen();
+          const limit = Math.min(pageSize, remaining);
+          const page = await next(limit);
+          for (const stored of page) yield decodeEvent(stored);
+          remaining -= page.length;
+          if (page.length < limit) return;
+        }
+      },
+    };
+  }
+}
+
+function prepareAppend(request: AppendRequest): PreparedAppend {
+  if (typeof request !== 'object' || request === null) {
+    throw new InvalidArgumentError('request', request, 'an object { stream, events, expectedRevision }');
+  }
+  const stream = assertStreamName(request.stream);
+  return {
+    stream,
+    category: categoryOf(stream),
+    events: prepareEvents(stream, request.events),
+    expectedRevision: parseExpectedRevision(request.expectedRevision),
+  };
+}

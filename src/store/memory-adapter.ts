@@ -1,0 +1,131 @@
+import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
+import type { AllPageQuery, Capabilities, PreparedAppend, StorageAdapter, StoredEvent, StreamPageQuery } from './adapter.js';
+import { hardDeleted, NO_STREAM, planAppend, planDelete, planTruncate, softDeleted, type StreamState } from './stream-rules.js';
+import { matchesFilter } from './filter.js';
+
+interface MemoryStream {
+  state: StreamState;
+  /** Readable events, ascending by revision. */
+  events: StoredEvent[];
+}
+
+/** An in-process store with the same semantics as the others: for tests and examples. */
+export class MemoryAdapter implements StorageAdapter {
+  readonly name = 'memory';
+  readonly capabilities: Capabilities = {
+    multiStreamAppend: true,
+    softDelete: true,
+    hardDelete: true,
+    truncate: true,
+    crossProcessNotifications: false,
+  };
+
+  /** Every readable event, ascending by position. */
+  private log: StoredEvent[] = [];
+  private readonly streams = new Map<string, MemoryStream>();
+  private readonly byId = new Map<string, StoredEvent>();
+  private lastPosition = 0;
+
+  async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    // Decide every part before writing any, so that one failure writes nothing.
+    const plans = batch.map((append) => {
+      const recorded = append.events.flatMap((e) => this.byId.get(e.id) ?? []);
+      return planAppend(append, this.stateOf(append.stream), recorded);
+    });
+    const recordedAt = Date.now();
+    return batch.map((append, i) => {
+      const plan = plans[i]!;
+      if (plan.kind === 'idempotent') return plan.result;
+      const stream = this.streamFor(append.stream);
+      let last: StoredEvent | undefined;
+      append.events.forEach((event, offset) => {
+        last = { ...event, stream: append.stream, revision: plan.firstRevision + offset, position: ++this.lastPosition, recordedAt };
+        stream.events.push(last);
+        this.log.push(last);
+        this.byId.set(last.id, last);
+      });
+      stream.state = { ...stream.state, revision: last!.revision, exists: true, deleted: false };
+      return { stream: append.stream, streamRevision: last!.revision, position: last!.position };
+    });
+  }
+
+  async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {
+    const events = this.streams.get(stream)?.events ?? [];
+    if (direction === 'forwards') {
+      const start = firstIndex(events, (e) => e.revision >= fromRevision);
+      return events.slice(start, start + limit);
+    }
+    const end = firstIndex(events, (e) => e.revision > fromRevision);
+    return events.slice(Math.max(0, end - limit), end).reverse();
+  }
+
+  async readAllPage(query: AllPageQuery): Promise<StoredEvent[]> {
+    const page: StoredEvent[] = [];
+    for (let i = firstIndex(this.log, (e) => e.position > query.after); i < this.log.length && page.length < query.limit; i++) {
+      const event = this.log[i]!;
+      if (matchesFilter(event, query)) page.push(event);
+    }
+    return page;
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    return this.byId.get(id);
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo> {
+    return { stream, ...this.stateOf(stream) };
+  }
+
+  async deleteStream(stream: string, mode: 'soft' | 'hard', expectedRevision: ExpectedRevision): Promise<void> {
+    const state = this.stateOf(stream);
+    const plan = planDelete(stream, state, mode, expectedRevision);
+    if (plan === 'nothing') return;
+    this.removeBefore(stream, Number.MAX_SAFE_INTEGER);
+    this.streamFor(stream).state = plan === 'hard' ? hardDeleted(state) : softDeleted(state);
+  }
+
+  async truncateStream(stream: string, before: number): Promise<void> {
+    const truncatedBefore = planTruncate(stream, this.stateOf(stream), before);
+    this.removeBefore(stream, truncatedBefore);
+    const entry = this.streamFor(stream);
+    entry.state = { ...entry.state, truncatedBefore };
+  }
+
+  async close(): Promise<void> {
+    this.log = [];
+    this.streams.clear();
+    this.byId.clear();
+  }
+
+  private stateOf(stream: string): StreamState {
+    return this.streams.get(stream)?.state ?? NO_STREAM;
+  }
+
+  private streamFor(name: string): MemoryStream {
+    let stream = this.streams.get(name);
+    if (!stream) this.streams.set(name, (stream = { state: NO_STREAM, events: [] }));
+    return stream;
+  }
+
+  private removeBefore(name: string, revision: number): void {
+    const stream = this.streams.get(name);
+    if (!stream) return;
+    const removed = new Set(stream.events.filter((e) => e.revision < revision));
+    if (removed.size === 0) return;
+    stream.events = stream.events.filter((e) => !removed.has(e));
+    this.log = this.log.filter((e) => !removed.has(e));
+    for (const event of removed) this.byId.delete(event.id);
+  }
+}
+
+/** The first index whose element satisfies `predicate`, for an array sorted so that it holds from some index on. */
+function firstIndex<T>(items: readonly T[], predicate: (item: T) => boolean): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (predicate(items[middle]!)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}

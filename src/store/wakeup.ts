@@ -1,0 +1,34 @@
+/**
+ * A counter of "something may have been committed" signals. A reader notes the
+ * generation before it reads; if the read comes back short, it waits for a later
+ * generation, so a commit between the read and the wait is never missed.
+ */
+export class Wakeup {
+  private current = 0;
+  private waiters = new Set<() => void>();
+
+  get generation(): number {
+    return this.current;
+  }
+
+  bump(): void {
+    this.current++;
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves once the generation is past `seen`, or when `signal` aborts. */
+  async after(seen: number, signal: AbortSignal): Promise<void> {
+    if (this.current > seen || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      this.waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
