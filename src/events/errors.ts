@@ -148,6 +148,16 @@ export class StreamNotFoundError extends AnnalsError {
   }
 }
 
+export class EventNotFoundError extends AnnalsError {
+  readonly code = 'ANNALS_EVENT_NOT_FOUND';
+  constructor(readonly eventId: string) {
+    super(
+      `No event with id ${eventId} is recorded.`,
+      `Check the id (a UUID). Events of deleted or truncated streams are removed and cannot be read.`,
+    );
+  }
+}
+
 export class NotSupportedError extends AnnalsError {
   readonly code = 'ANNALS_NOT_SUPPORTED';
   constructor(
@@ -169,6 +179,21 @@ export class StoreUnavailableError extends AnnalsError {
     super(
       `The ${adapter} store is unavailable: ${reason}.`,
       `Retry the call: an append retried with the same event ids is idempotent.`,
+      options,
+    );
+  }
+}
+
+export class ReadOnlyStoreError extends AnnalsError {
+  readonly code = 'ANNALS_STORE_READ_ONLY';
+  constructor(
+    readonly operation: string,
+    readonly location: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Cannot ${operation}: the store at ${location} is read-only; nothing was written.`,
+      `Open it without { readonly: true } (or ?readonly=true in its URL) to write, and check that this process may write the file and its directory.`,
       options,
     );
   }
@@ -199,6 +224,17 @@ export class MigrationRequiredError extends AnnalsError {
       `The store at ${location} has schema version ${found}; this version of Annals needs ${required}.`,
       `Run 'annals migrate --store <url>', or open the store with { migrate: true }.`,
     );
+  }
+}
+
+export class DriverMissingError extends AnnalsError {
+  readonly code = 'ANNALS_DRIVER_MISSING';
+  constructor(
+    readonly adapter: string,
+    readonly driver: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`The ${adapter} store needs the '${driver}' package, which is not installed.`, `Run 'npm install ${driver}'.`, options);
   }
 }
 

@@ -55,3 +55,26 @@ describe('expected revision', () => {
     }
   });
 });
+
+describe('the JSON fast path', () => {
+  it('accepts deeply nested data that is not a cycle', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 200; i++) deep = { next: deep };
+    const [event] = prepareEvents('s-1', [{ type: 'T', data: deep as never }]);
+    expect(JSON.parse(event!.data)).toEqual(deep);
+  });
+  it('still rejects a deep cycle with its path', () => {
+    const root: Record<string, unknown> = {};
+    let node = root;
+    for (let i = 0; i < 100; i++) node = (node.next = {}) as Record<string, unknown>;
+    node.back = root;
+    expect(() => prepareEvents('s-1', [{ type: 'T', data: root as never }])).toThrow(
+      expect.objectContaining({ code: 'ANNALS_INVALID_EVENT', reason: expect.stringContaining('cycle') }),
+    );
+  });
+  it('marks generated ids, and only those', () => {
+    const [generated, given] = prepareEvents('s-1', [{ type: 'T' }, { type: 'T', id: '6f1c2f3e-0000-4000-8000-000000000001' }]);
+    expect(generated!.generated).toBe(true);
+    expect(given!.generated).toBe(false);
+  });
+});

@@ -17,6 +17,11 @@ export interface PreparedEvent {
   readonly data: string;
   /** JSON text of `metadata` (`{}` when absent). */
   readonly metadata: string;
+  /**
+   * True when the store generated the id: a fresh random UUID cannot be recorded already, so
+   * backends skip its idempotency look-up (the unique key on ids still guards it).
+   */
+  readonly generated: boolean;
 }
 
 export function assertStreamName(stream: unknown): string {
@@ -65,12 +70,12 @@ function prepareEvent(stream: string, event: unknown, index: number): PreparedEv
   else throw invalid('id', `expected a UUID string, got ${describe(id)}`);
 
   if ('data' in event && data === undefined) throw invalid('data', 'undefined is not JSON (leave data out, or use null)');
-  const dataProblem = data === undefined ? undefined : jsonProblem(data, 'data');
+  const dataProblem = data === undefined || isJson(data) ? undefined : jsonProblem(data, 'data');
   if (dataProblem) throw invalid(dataProblem.path, dataProblem.reason);
 
   if (metadata !== undefined) {
     if (!isPlainObject(metadata)) throw invalid('metadata', `expected a JSON object, got ${typeName(metadata)}`);
-    const metaProblem = jsonProblem(metadata, 'metadata');
+    const metaProblem = isJson(metadata) ? undefined : jsonProblem(metadata, 'metadata');
     if (metaProblem) throw invalid(metaProblem.path, metaProblem.reason);
     for (const key of ['correlationId', 'causationId'] as const) {
       const value = (metadata as Record<string, unknown>)[key];
@@ -80,10 +85,42 @@ function prepareEvent(stream: string, event: unknown, index: number): PreparedEv
 
   return {
     id: eventId,
+    generated: id === undefined,
     type,
     data: data === undefined ? 'null' : JSON.stringify(data),
     metadata: metadata === undefined ? '{}' : JSON.stringify(metadata),
   };
+}
+
+/**
+ * Whether `value` comes back unchanged from a JSON round trip: the same rules as jsonProblem,
+ * without building a path for every value, which is the common case on every append.
+ */
+function isJson(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  // Deep nesting may be a cycle: jsonProblem decides (and names the path).
+  if (depth > 64) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isJson(item, depth + 1)) return false;
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  for (const key in value) {
+    const item = value[key];
+    if (item !== undefined && !isJson(item, depth + 1)) return false;
+  }
+  return true;
 }
 
 /**

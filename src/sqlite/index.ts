@@ -1,4 +1,4 @@
-export { openSqliteStore } from './open.js';
-export { SqliteAdapter } from './sqlite-adapter.js';
+export { openSqliteStore, openSqliteAdapter } from './open.js';
+export { SqliteAdapter, type SqliteSettings } from './sqlite-adapter.js';
 export type { SqliteOptions } from './options.js';
 export { LATEST_SCHEMA_VERSION } from './schema.js';

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../events/errors.js';
-import { EventStore, type EventStoreOptions } from '../store/event-store.js';
+import { assertCount } from '../events/validate.js';
+import { checkStoreOptions, EventStore, type EventStoreOptions } from '../store/event-store.js';
 import type { SqliteOptions } from './options.js';
 import { SqliteAdapter } from './sqlite-adapter.js';
 
@@ -10,12 +11,26 @@ import { SqliteAdapter } from './sqlite-adapter.js';
  * Options passed in code win over the URL's.
  */
 export async function openSqliteStore(target: string, options: SqliteOptions & EventStoreOptions = {}): Promise<EventStore> {
+  const [path, merged] = resolveTarget(target, options);
+  return new EventStore(new SqliteAdapter(path, merged), merged);
+}
+
+/**
+ * The adapter alone, opened from the same target and options as `openSqliteStore`
+ * (for tools that need the connection's `settings`, and for wrapping in a custom EventStore).
+ */
+export function openSqliteAdapter(target: string, options: SqliteOptions = {}): SqliteAdapter {
+  const [path, merged] = resolveTarget(target, options);
+  return new SqliteAdapter(path, merged);
+}
+
+/** Every option is checked here, before the driver opens (and perhaps creates) the file. */
+function resolveTarget<O extends SqliteOptions>(target: string, options: O): [string, SqliteOptions & EventStoreOptions & O] {
   const [path, query] = splitQuery(target);
-  const fromUrl = parseQuery(query);
-  const merged = { ...fromUrl, ...options };
+  const merged = { ...parseQuery(query), ...options };
   checkOptions(merged);
-  const adapter = new SqliteAdapter(path, merged);
-  return new EventStore(adapter, merged);
+  checkStoreOptions(merged);
+  return [path, merged];
 }
 
 function splitQuery(target: string): [string, string] {
@@ -40,7 +55,7 @@ function parseQuery(query: string): SqliteOptions & EventStoreOptions {
         break;
       case 'migrate':
       case 'readonly':
-        options[key] = value === 'true' || value === '1';
+        options[key] = parseFlag(key, value);
         break;
       default:
         throw new InvalidArgumentError('sqlite URL option', key, 'one of synchronous, busyTimeoutMs, pollIntervalMs, pageSize, migrate, readonly');
@@ -49,8 +64,16 @@ function parseQuery(query: string): SqliteOptions & EventStoreOptions {
   return options;
 }
 
+function parseFlag(key: string, value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new InvalidArgumentError(`sqlite URL option ${key}`, value, `true, false, 1 or 0`);
+}
+
 function checkOptions(options: SqliteOptions & EventStoreOptions): void {
-  const { synchronous, busyTimeoutMs, pollIntervalMs } = options;
+  const { synchronous, busyTimeoutMs, pollIntervalMs, pageSize } = options;
+  // The core checks it too, but only once the file is open: a bad value must not create it.
+  assertCount('pageSize', pageSize, 1);
   if (synchronous !== undefined && synchronous !== 'full' && synchronous !== 'normal') {
     throw new InvalidArgumentError('synchronous', synchronous, `'full' or 'normal'`);
   }

@@ -44,14 +44,13 @@ export interface SchemaState {
  * Runs under a write lock, so two processes opening one new file migrate it once.
  */
 export function migrate(db: Database.Database, location: string, options: { migrate: boolean; readonly: boolean }): SchemaState {
-  if (!options.readonly) {
-    db.exec(`CREATE TABLE IF NOT EXISTS annals_schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
-  }
   const found = currentVersion(db);
   if (found > LATEST_SCHEMA_VERSION) throw new SchemaVersionError(location, found, LATEST_SCHEMA_VERSION);
   if (found === LATEST_SCHEMA_VERSION) return { version: found, migratedFrom: found };
+  // Nothing is created before this point: a store that may not migrate is left as it was found.
   if (!options.migrate || options.readonly) throw new MigrationRequiredError(location, found, LATEST_SCHEMA_VERSION);
   const apply = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS annals_schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
     const from = currentVersion(db); // another process may have migrated while we waited for the lock
     for (const { version, sql } of MIGRATIONS) {
       if (version <= from) continue;

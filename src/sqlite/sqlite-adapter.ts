@@ -1,11 +1,28 @@
 import Database from 'better-sqlite3';
+import { ReadOnlyStoreError, StoreClosedError } from '../events/errors.js';
 import type { AppendResult, DeletedState, ExpectedRevision, StreamInfo } from '../events/types.js';
 import type { AllPageQuery, Capabilities, PreparedAppend, StorageAdapter, StoredEvent, StreamPageQuery } from '../store/adapter.js';
 import { hardDeleted, planAppend, planDelete, planTruncate, softDeleted, type RecordedId, type StreamState } from '../store/stream-rules.js';
 import { migrate, type SchemaState } from './schema.js';
 import type { SqliteOptions } from './options.js';
+import { retryWhileBusy } from './lock-wait.js';
+import { translateSqliteError } from './sqlite-errors.js';
 
 const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
+
+/** What a store's connection runs with: the pragmas as SQLite reports them, not as they were asked for. */
+export interface SqliteSettings {
+  /** 'wal' for a file, 'memory' for ':memory:'. */
+  readonly journalMode: string;
+  readonly synchronous: 'off' | 'normal' | 'full' | 'extra';
+  /**
+   * How long a call waits for another connection's lock before failing with ANNALS_STORE_UNAVAILABLE.
+   * The adapter does this waiting itself (see retryWhileBusy), so it is not a pragma.
+   */
+  readonly busyTimeoutMs: number;
+}
+
+const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
 
 interface StateRow {
   max_revision: number | null;
@@ -32,7 +49,9 @@ export class SqliteAdapter implements StorageAdapter {
   readonly schema: SchemaState;
 
   private readonly db: Database.Database;
+  private readonly isReadonly: boolean;
   private readonly pollIntervalMs: number;
+  private readonly busyTimeoutMs: number;
   private readonly statements;
   private readonly watchers = new Set<() => void>();
   private poller: NodeJS.Timeout | undefined;
@@ -42,15 +61,24 @@ export class SqliteAdapter implements StorageAdapter {
     readonly location: string,
     options: SqliteOptions = {},
   ) {
-    this.db = new Database(location, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 5000 });
+    this.isReadonly = options.readonly ?? false;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    try {
+      // Opening (and migrating) waits for other connections with SQLite's own busy handler;
+      // every later call waits in retryWhileBusy instead.
+      this.db = new Database(location, { readonly: this.isReadonly, timeout: this.busyTimeoutMs });
+    } catch (error) {
+      throw translateSqliteError(error, 'open the store', location);
+    }
     this.pollIntervalMs = options.pollIntervalMs ?? 25;
     try {
-      if (!options.readonly) this.db.pragma('journal_mode = WAL');
+      if (!this.isReadonly) this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      this.schema = migrate(this.db, location, { migrate: options.migrate ?? true, readonly: options.readonly ?? false });
+      this.schema = migrate(this.db, location, { migrate: options.migrate ?? true, readonly: this.isReadonly });
+      this.db.pragma('busy_timeout = 0');
     } catch (error) {
       this.db.close();
-      throw error;
+      throw translateSqliteError(error, 'open the store', location);
     }
     const db = this.db;
     this.statements = {
@@ -90,6 +118,8 @@ export class SqliteAdapter implements StorageAdapter {
       ),
       byId: db.prepare<[string], StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM annals_events WHERE id = ?`),
       dataVersion: db.prepare(`PRAGMA data_version`).pluck(),
+      // AUTOINCREMENT's counter: the last position ever assigned, even if its event was deleted since.
+      head: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'annals_events'`).pluck(),
     };
     this.appendTransaction = db.transaction((batch: readonly PreparedAppend[]) => this.appendInTransaction(batch));
     this.deleteTransaction = db.transaction((stream: string, mode: 'soft' | 'hard', expected: ExpectedRevision) => {
@@ -113,7 +143,7 @@ export class SqliteAdapter implements StorageAdapter {
   private readonly truncateTransaction: Database.Transaction<(stream: string, before: number) => void>;
 
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
-    return this.appendTransaction.immediate(batch);
+    return this.write('append', () => this.appendTransaction.immediate(batch));
   }
 
   private appendInTransaction(batch: readonly PreparedAppend[]): AppendResult[] {
@@ -122,7 +152,8 @@ export class SqliteAdapter implements StorageAdapter {
     // A failure anywhere throws, and better-sqlite3 rolls the whole transaction back.
     return batch.map((append) => {
       const state = this.stateOf(append.stream);
-      const recorded = recordedIds.all(JSON.stringify(append.events.map((e) => e.id)));
+      const given = append.events.filter((e) => !e.generated);
+      const recorded = given.length === 0 ? [] : recordedIds.all(JSON.stringify(given.map((e) => e.id)));
       const plan = planAppend(append, state, recorded);
       if (plan.kind === 'idempotent') return plan.result;
       if (state.deleted === 'soft') undelete.run(append.stream);
@@ -138,31 +169,49 @@ export class SqliteAdapter implements StorageAdapter {
   }
 
   async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {
-    return (direction === 'forwards' ? this.statements.forwards : this.statements.backwards).all(stream, fromRevision, limit);
+    const statement = direction === 'forwards' ? this.statements.forwards : this.statements.backwards;
+    return this.read('read a stream', () => statement.all(stream, fromRevision, limit));
   }
 
   async readAllPage({ after, category, types, limit }: AllPageQuery): Promise<StoredEvent[]> {
     const s = this.statements;
-    if (category === undefined && types === undefined) return s.all.all(after, limit);
-    if (types === undefined) return s.allByCategory.all(category!, after, limit);
-    if (category === undefined) return s.allByTypes.all(after, JSON.stringify(types), limit);
-    return s.allByCategoryAndTypes.all(category, after, JSON.stringify(types), limit);
+    return this.read('read the log', () => {
+      if (category === undefined && types === undefined) return s.all.all(after, limit);
+      if (types === undefined) return s.allByCategory.all(category!, after, limit);
+      if (category === undefined) return s.allByTypes.all(after, JSON.stringify(types), limit);
+      return s.allByCategoryAndTypes.all(category, after, JSON.stringify(types), limit);
+    });
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
-    return this.statements.byId.get(id);
+    return this.read('get an event', () => this.statements.byId.get(id));
+  }
+
+  async headPosition(): Promise<number> {
+    return this.read('read the head position', () => (this.statements.head.get() as number | undefined) ?? 0);
   }
 
   async streamInfo(stream: string): Promise<StreamInfo> {
-    return { stream, ...this.stateOf(stream) };
+    return this.read('read stream info', () => ({ stream, ...this.stateOf(stream) }));
   }
 
   async deleteStream(stream: string, mode: 'soft' | 'hard', expectedRevision: ExpectedRevision): Promise<void> {
-    this.deleteTransaction.immediate(stream, mode, expectedRevision);
+    await this.write('delete a stream', () => this.deleteTransaction.immediate(stream, mode, expectedRevision));
   }
 
   async truncateStream(stream: string, before: number): Promise<void> {
-    this.truncateTransaction.immediate(stream, before);
+    await this.write('truncate a stream', () => this.truncateTransaction.immediate(stream, before));
+  }
+
+  /** The durability and locking settings in force on this store's connection. */
+  get settings(): SqliteSettings {
+    if (!this.db.open) throw new StoreClosedError('read the SQLite settings');
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    return {
+      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: SYNCHRONOUS_LEVELS[level] ?? 'full',
+      busyTimeoutMs: this.busyTimeoutMs,
+    };
   }
 
   /**
@@ -195,10 +244,30 @@ export class SqliteAdapter implements StorageAdapter {
 
   private poll(): void {
     if (!this.db.open) return;
-    const version = this.statements.dataVersion.get() as number;
-    if (version === this.lastDataVersion) return;
-    this.lastDataVersion = version;
+    try {
+      const version = this.statements.dataVersion.get() as number;
+      if (version === this.lastDataVersion) return;
+      this.lastDataVersion = version;
+    } catch {
+      // A timer must not throw (it would end the process): wake the subscribers instead,
+      // whose own read meets the same error and hands it to their consumer.
+    }
     for (const listener of [...this.watchers]) listener();
+  }
+
+  /** Runs a write: refused up front on a read-only store, otherwise as `read`. */
+  private write<T>(operation: string, run: () => T): Promise<T> {
+    if (this.isReadonly) return Promise.reject(new ReadOnlyStoreError(operation, this.location));
+    return this.read(operation, run);
+  }
+
+  /** Runs a statement, waiting while another connection holds the lock; the driver's errors come out typed. */
+  private async read<T>(operation: string, run: () => T): Promise<T> {
+    try {
+      return await retryWhileBusy(run, this.busyTimeoutMs);
+    } catch (error) {
+      throw translateSqliteError(error, operation, this.location);
+    }
   }
 
   private stateOf(stream: string): StreamState {

@@ -63,6 +63,11 @@ export interface StorageAdapter {
   readStreamPage(query: StreamPageQuery): Promise<StoredEvent[]>;
   readAllPage(query: AllPageQuery): Promise<StoredEvent[]>;
   getEvent(id: string): Promise<StoredEvent | undefined>;
+  /**
+   * A position such that every event after it is yet to be handed to readers: the last position
+   * assigned (0 when none), or, where commits can land out of order, the last one that is final.
+   */
+  headPosition(): Promise<number>;
   streamInfo(stream: string): Promise<StreamInfo>;
   deleteStream(stream: string, mode: Exclude<DeletedState, false>, expectedRevision: ExpectedRevision): Promise<void>;
   truncateStream(stream: string, before: number): Promise<void>;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotSupportedError, StoreClosedError } from '../events/errors.js';
+import { DuplicateEventIdError, InvalidArgumentError, NotSupportedError, StoreClosedError } from '../events/errors.js';
 import type {
   AppendOptions,
   AppendRequest,
@@ -47,7 +47,7 @@ export class EventStore {
     options: EventStoreOptions = {},
   ) {
     this.capabilities = adapter.capabilities;
-    this.pageSize = assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE;
+    this.pageSize = checkStoreOptions(options).pageSize;
   }
 
   /** The backend's name: 'memory', 'sqlite', … */
@@ -81,11 +81,18 @@ export class EventStore {
     if (requests.length > 1 && !this.capabilities.multiStreamAppend) throw new NotSupportedError('multi-stream appends', this.backend);
     const batch = requests.map(prepareAppend);
     const streams = new Set<string>();
-    for (const { stream } of batch) {
+    const ids = new Set<string>();
+    for (const { stream, events } of batch) {
       if (streams.has(stream)) {
         throw new InvalidArgumentError('requests', stream, 'each stream at most once per appendMany call (merge its events into one request)');
       }
       streams.add(stream);
+      // One call, one set of ids: a repeat across parts is caught here, like a repeat within a part,
+      // before a backend could write the id twice or report a place it never committed.
+      for (const { id } of events) {
+        if (ids.has(id)) throw new DuplicateEventIdError(id, stream);
+        ids.add(id);
+      }
     }
     const results = await this.adapter.appendBatch(batch);
     this.wakeup.bump();
@@ -182,6 +189,15 @@ export class EventStore {
     return stored && decodeEvent(stored);
   }
 
+  /**
+   * Where the log ends now: subscribing with `after: await store.headPosition()` hands out every
+   * event committed from now on, and none before. 0 for an empty log.
+   */
+  async headPosition(): Promise<number> {
+    this.assertOpen('headPosition');
+    return this.adapter.headPosition();
+  }
+
   async streamInfo(stream: string): Promise<StreamInfo> {
     this.assertOpen('streamInfo');
     return this.adapter.streamInfo(assertStreamName(stream));
@@ -242,6 +258,11 @@ export class EventStore {
       },
     };
   }
+}
+
+/** Checks the core's options; openers call it before they connect, so bad options leave nothing open. */
+export function checkStoreOptions(options: EventStoreOptions): { pageSize: number } {
+  return { pageSize: assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE };
 }
 
 function prepareAppend(request: AppendRequest): PreparedAppend {

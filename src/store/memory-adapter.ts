@@ -29,7 +29,7 @@ export class MemoryAdapter implements StorageAdapter {
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
     // Decide every part before writing any, so that one failure writes nothing.
     const plans = batch.map((append) => {
-      const recorded = append.events.flatMap((e) => this.byId.get(e.id) ?? []);
+      const recorded = append.events.flatMap((e) => (e.generated ? [] : (this.byId.get(e.id) ?? [])));
       return planAppend(append, this.stateOf(append.stream), recorded);
     });
     const recordedAt = Date.now();
@@ -70,6 +70,10 @@ export class MemoryAdapter implements StorageAdapter {
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
     return this.byId.get(id);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.lastPosition;
   }
 
   async streamInfo(stream: string): Promise<StreamInfo> {

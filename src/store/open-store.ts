@@ -1,10 +1,11 @@
-import { UnsupportedStoreUrlError } from '../events/errors.js';
+import { DriverMissingError, UnsupportedStoreUrlError } from '../events/errors.js';
+import type { PostgresOptions } from '../postgres/options.js';
 import type { SqliteOptions } from '../sqlite/options.js';
 import { EventStore, type EventStoreOptions } from './event-store.js';
 import { MemoryAdapter } from './memory-adapter.js';
 
 /** Options for openStore: the core's, and each backend's (a backend ignores the others'). */
-export type OpenStoreOptions = EventStoreOptions & SqliteOptions;
+export type OpenStoreOptions = EventStoreOptions & SqliteOptions & PostgresOptions;
 
 type Opener = (target: string, options: OpenStoreOptions) => Promise<EventStore>;
 
@@ -13,15 +14,30 @@ type Opener = (target: string, options: OpenStoreOptions) => Promise<EventStore>
 const openers: Record<string, Opener> = {
   memory: async (_target, options) => new EventStore(new MemoryAdapter(), options),
   sqlite: async (target, options) => (await import('../sqlite/open.js')).openSqliteStore(target, options),
+  postgres: async (target, options) => (await loadDriverModule('postgres', 'pg', () => import('../postgres/open.js'))).openPostgresStore(`postgres:${target}`, options),
+  postgresql: async (target, options) => (await loadDriverModule('postgres', 'pg', () => import('../postgres/open.js'))).openPostgresStore(`postgresql:${target}`, options),
 };
 
-export const SUPPORTED_URLS = ['memory:', 'sqlite:<path>'];
+/** Loads a backend whose driver is an optional peer dependency, with a typed error when it is missing. */
+async function loadDriverModule<T>(adapter: string, driver: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message?.includes(`'${driver}'`)) throw new DriverMissingError(adapter, driver, { cause: error });
+    throw error;
+  }
+}
+
+export const SUPPORTED_URLS = ['memory:', 'sqlite:<path>', 'postgres://<user>@<host>:<port>/<database>'];
 
 /**
  * Opens an event store from a URL:
  * - `memory:` — in-process, gone when the process ends;
  * - `sqlite:<path>` (or `sqlite://<path>`) — a file; `sqlite::memory:` for a private in-memory database.
- *   Options may also be given in the URL's query, e.g. `sqlite:./annals.db?synchronous=normal`.
+ *   Options may also be given in the URL's query, e.g. `sqlite:./annals.db?synchronous=normal`;
+ * - `postgres://…` (or `postgresql://…`) — PostgreSQL, with the optional peer dependency `pg`;
+ *   Annals' options may be given in the query, e.g. `?schema=orders&poolSize=20`.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<EventStore> {
   if (typeof url !== 'string') throw new UnsupportedStoreUrlError(String(url), SUPPORTED_URLS);

@@ -22,7 +22,10 @@ export class Wakeup {
   async after(seen: number, signal: AbortSignal): Promise<void> {
     if (this.current > seen || signal.aborted) return;
     await new Promise<void>((resolve) => {
+      // A waiting subscriber is work in progress: like an open socket, it keeps the process alive.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
       const done = () => {
+        clearInterval(keepAlive);
         signal.removeEventListener('abort', done);
         this.waiters.delete(done);
         resolve();

@@ -1,0 +1,31 @@
+import { formatCount, formatRatio } from './format.js';
+import type { Measurement, Target, Verdict } from './types.js';
+
+export interface Judgement {
+  readonly ratio: number;
+  readonly verdict: Verdict;
+  readonly failures: readonly string[];
+}
+
+/** Compares Annals with the raw baseline and checks the case's target, when it has one. */
+export function judge(annals: Measurement, raw: Measurement, target: Target | undefined): Judgement {
+  const ratio = annals.eventsPerSecond / raw.eventsPerSecond;
+  if (!target) return { ratio, verdict: 'info', failures: [] };
+  const failures: string[] = [];
+  if (target.minRatio !== undefined && !(ratio >= target.minRatio)) {
+    failures.push(`ratio ${formatRatio(ratio)} < ${formatRatio(target.minRatio)}`);
+  }
+  if (target.minEventsPerSecond !== undefined && !(annals.eventsPerSecond >= target.minEventsPerSecond)) {
+    failures.push(`${formatCount(annals.eventsPerSecond)} ev/s < ${formatCount(target.minEventsPerSecond)} ev/s`);
+  }
+  return { ratio, verdict: failures.length === 0 ? 'PASS' : 'FAIL', failures };
+}
+
+/** A target in words, e.g. `≥ 0.70×, ≥ 150,000 ev/s`. */
+export function describeTarget(target: Target | undefined): string {
+  if (!target) return '—';
+  const parts: string[] = [];
+  if (target.minRatio !== undefined) parts.push(`≥ ${formatRatio(target.minRatio)}×`);
+  if (target.minEventsPerSecond !== undefined) parts.push(`≥ ${formatCount(target.minEventsPerSecond)} ev/s`);
+  return parts.join(', ');
+}

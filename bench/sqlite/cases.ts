@@ -1,0 +1,76 @@
+import type { Comparison } from '../lib/compare.js';
+import { formatCount } from '../lib/format.js';
+import type { BenchOptions, Target } from '../lib/types.js';
+import { appendCase } from './append-case.js';
+import type { Synchronous } from './raw-sqlite.js';
+import { readCase } from './read-case.js';
+import type { ReadFixture } from './read-fixture.js';
+
+export interface CaseContext {
+  readonly options: BenchOptions;
+  readonly synchronous: Synchronous;
+  /** A fresh directory for this case's files. */
+  readonly dir: string;
+  readonly fixture: ReadFixture | undefined;
+  readonly onProgress: (fraction: number, status: string) => void;
+}
+
+export interface SqliteCase {
+  readonly name: string;
+  readonly reads: boolean;
+  readonly target: Target | undefined;
+  label(options: BenchOptions): string;
+  description(options: BenchOptions): string;
+  run(context: CaseContext): Promise<Comparison>;
+}
+
+const APPEND_TARGET: Target = { minRatio: 0.8 };
+
+export const SQLITE_CASES: readonly SqliteCase[] = [
+  {
+    name: 'append-single',
+    reads: false,
+    target: APPEND_TARGET,
+    label: () => 'append ×1',
+    description: () => 'single-event appends, each to a new stream, one transaction each',
+    run: (context) => appendCase(context, 1),
+  },
+  {
+    name: 'append-batch',
+    reads: false,
+    target: APPEND_TARGET,
+    label: (o) => `append ×${o.batchSize}`,
+    description: (o) => `${o.batchSize}-event appends, each to a new stream, one transaction each`,
+    run: (context) => appendCase(context, context.options.batchSize),
+  },
+  {
+    name: 'read-stream',
+    reads: true,
+    target: undefined,
+    label: (o) => `readStream ${shortCount(o.streamEvents)}`,
+    description: (o) => `readStream of a ${formatCount(o.streamEvents)}-event stream, ${o.pageSize} events per page`,
+    run: (context) =>
+      readCase(context, {
+        annals: (store, fixture, pageSize) => store.readStream(fixture.stream, { pageSize }),
+        raw: (raw, fixture, pageSize, consume) => raw.readStream(fixture.stream, pageSize, consume),
+        expected: (fixture) => fixture.streamEvents,
+      }),
+  },
+  {
+    name: 'read-all',
+    reads: true,
+    target: { minRatio: 0.7, minEventsPerSecond: 150_000 },
+    label: (o) => `readAll ${shortCount(o.events)}`,
+    description: (o) => `readAll of a ${formatCount(o.events)}-event log, ${o.pageSize} events per page`,
+    run: (context) =>
+      readCase(context, {
+        annals: (store, _fixture, pageSize) => store.readAll({ pageSize }),
+        raw: (raw, _fixture, pageSize, consume) => raw.readAll(pageSize, consume),
+        expected: (fixture) => fixture.events,
+      }),
+  },
+];
+
+function shortCount(n: number): string {
+  return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
+}

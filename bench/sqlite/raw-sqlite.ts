@@ -1,0 +1,125 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { openStore, type EventInput, type EventMetadata, type JsonValue, type RecordedEvent } from '../../src/index.js';
+
+export type Synchronous = 'full' | 'normal';
+
+interface Row {
+  readonly id: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly recordedAt: number;
+}
+
+const COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
+
+/**
+ * The baseline: what a careful programmer would write with better-sqlite3 alone to do the
+ * same work as Annals, without its checks. Same table and indexes (created by Annals'
+ * own migration), same pragmas, one IMMEDIATE transaction per append, and reads paged by
+ * key that decode every row into the same object shape.
+ */
+export class RawSqlite {
+  private readonly db: Database.Database;
+  private readonly insertRows: (stream: string, category: string, firstRevision: number, rows: readonly string[][]) => number;
+  private readonly streamPage: Database.Statement<[string, number, number], Row>;
+  private readonly allPage: Database.Statement<[number, number], Row>;
+
+  private constructor(path: string, synchronous: Synchronous) {
+    this.db = new Database(path, { timeout: 5000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    const insert = this.db.prepare(
+      `INSERT INTO annals_events (id, stream, category, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const transaction = this.db.transaction((stream: string, category: string, firstRevision: number, rows: readonly string[][]) => {
+      const recordedAt = Date.now();
+      let position = 0;
+      let revision = firstRevision;
+      for (const [id, type, data, metadata] of rows) {
+        position = Number(insert.run(id, stream, category, revision++, type, data, metadata, recordedAt).lastInsertRowid);
+      }
+      return position;
+    });
+    this.insertRows = (...args) => transaction.immediate(...args);
+    this.streamPage = this.db.prepare(`SELECT ${COLUMNS} FROM annals_events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
+    this.allPage = this.db.prepare(`SELECT ${COLUMNS} FROM annals_events WHERE position > ? ORDER BY position LIMIT ?`);
+  }
+
+  /** Opens `path`, first creating Annals' schema in it (by opening and closing a store) when it is new. */
+  static async open(path: string, synchronous: Synchronous): Promise<RawSqlite> {
+    await (await openStore(`sqlite:${path}`, { synchronous })).close();
+    return new RawSqlite(path, synchronous);
+  }
+
+  /**
+   * Inserts `events` as revisions firstRevision, firstRevision+1, … of `stream` in one
+   * transaction: the same id generation and JSON serialisation as Annals, no checks.
+   */
+  append(stream: string, events: readonly EventInput[], firstRevision: number): number {
+    const dash = stream.indexOf('-');
+    const category = dash < 0 ? stream : stream.slice(0, dash);
+    const rows = events.map((e) => [
+      randomUUID(),
+      e.type,
+      e.data === undefined ? 'null' : JSON.stringify(e.data),
+      e.metadata === undefined ? '{}' : JSON.stringify(e.metadata),
+    ]);
+    return this.insertRows(stream, category, firstRevision, rows);
+  }
+
+  /** Reads `stream` forwards, `pageSize` rows per SELECT; returns the number of events. */
+  readStream(stream: string, pageSize: number, consume: (event: RecordedEvent) => void): number {
+    let count = 0;
+    let from = 0;
+    for (;;) {
+      const rows = this.streamPage.all(stream, from, pageSize);
+      for (const row of rows) consume(decode(row));
+      count += rows.length;
+      if (rows.length < pageSize) return count;
+      from = rows[rows.length - 1]!.revision + 1;
+    }
+  }
+
+  /** Reads the whole log in position order, `pageSize` rows per SELECT; returns the number of events. */
+  readAll(pageSize: number, consume: (event: RecordedEvent) => void): number {
+    let count = 0;
+    let after = 0;
+    for (;;) {
+      const rows = this.allPage.all(after, pageSize);
+      for (const row of rows) consume(decode(row));
+      count += rows.length;
+      if (rows.length < pageSize) return count;
+      after = rows[rows.length - 1]!.position;
+    }
+  }
+
+  count(): number {
+    return this.db.prepare(`SELECT count(*) FROM annals_events`).pluck().get() as number;
+  }
+
+  sqliteVersion(): string {
+    return this.db.prepare(`SELECT sqlite_version()`).pluck().get() as string;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function decode(row: Row): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    data: JSON.parse(row.data) as JsonValue,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+    stream: row.stream,
+    revision: row.revision,
+    position: row.position,
+    recordedAt: new Date(row.recordedAt),
+  };
+}

@@ -1,0 +1,140 @@
+// The bank's domain: plain data and plain functions, no store and no framework.
+// State is a fold of events (`evolve`); commands are decided into events (`decide…`),
+// or refused with a typed domain error. Amounts are integers in cents.
+
+export type AccountEvent =
+  | { readonly type: 'AccountOpened'; readonly data: { readonly owner: string } }
+  | { readonly type: 'MoneyDeposited'; readonly data: { readonly amount: number } }
+  | { readonly type: 'MoneyWithdrawn'; readonly data: { readonly amount: number } }
+  | { readonly type: 'TransferSent'; readonly data: { readonly transferId: string; readonly to: string; readonly amount: number } }
+  | { readonly type: 'TransferReceived'; readonly data: { readonly transferId: string; readonly from: string; readonly amount: number } };
+
+export const ACCOUNT_EVENT_TYPES: readonly AccountEvent['type'][] = [
+  'AccountOpened',
+  'MoneyDeposited',
+  'MoneyWithdrawn',
+  'TransferSent',
+  'TransferReceived',
+];
+
+export type Account = {
+  readonly status: 'none' | 'open';
+  readonly owner: string | null;
+  readonly balance: number;
+};
+
+export type AccountCommand =
+  | { readonly type: 'OpenAccount'; readonly owner: string }
+  | { readonly type: 'Deposit'; readonly amount: number }
+  | { readonly type: 'Withdraw'; readonly amount: number };
+
+export type Transfer = { readonly transferId: string; readonly from: string; readonly to: string; readonly amount: number };
+
+export const initialState: Account = { status: 'none', owner: null, balance: 0 };
+
+export function evolve(state: Account, event: AccountEvent): Account {
+  switch (event.type) {
+    case 'AccountOpened':
+      return { status: 'open', owner: event.data.owner, balance: 0 };
+    case 'MoneyDeposited':
+    case 'TransferReceived':
+      return { ...state, balance: state.balance + event.data.amount };
+    case 'MoneyWithdrawn':
+    case 'TransferSent':
+      return { ...state, balance: state.balance - event.data.amount };
+  }
+}
+
+export function fold(events: Iterable<AccountEvent>, state: Account = initialState): Account {
+  for (const event of events) state = evolve(state, event);
+  return state;
+}
+
+export function decide(command: AccountCommand, state: Account): AccountEvent[] {
+  switch (command.type) {
+    case 'OpenAccount':
+      if (state.status === 'open') throw new AccountAlreadyOpen();
+      return [{ type: 'AccountOpened', data: { owner: command.owner } }];
+    case 'Deposit':
+      assertOpen(state);
+      assertAmount(command.amount);
+      return [{ type: 'MoneyDeposited', data: { amount: command.amount } }];
+    case 'Withdraw':
+      assertOpen(state);
+      assertAmount(command.amount);
+      assertFunds(state, command.amount);
+      return [{ type: 'MoneyWithdrawn', data: { amount: command.amount } }];
+  }
+}
+
+/** A transfer touches two accounts: one event for each, to be written together or not at all. */
+export function decideTransfer(transfer: Transfer, from: Account, to: Account): { from: AccountEvent[]; to: AccountEvent[] } {
+  if (transfer.from === transfer.to) throw new InvalidAmount(transfer.amount, 'a transfer needs two different accounts');
+  assertOpen(from);
+  assertOpen(to);
+  assertAmount(transfer.amount);
+  assertFunds(from, transfer.amount);
+  const { transferId, amount } = transfer;
+  return {
+    from: [{ type: 'TransferSent', data: { transferId, to: transfer.to, amount } }],
+    to: [{ type: 'TransferReceived', data: { transferId, from: transfer.from, amount } }],
+  };
+}
+
+/** A refusal by the domain: the command was understood and is not allowed. */
+export abstract class BankError extends Error {
+  abstract readonly code: string;
+}
+
+export class InsufficientFunds extends BankError {
+  readonly code = 'BANK_INSUFFICIENT_FUNDS';
+  constructor(
+    readonly balance: number,
+    readonly amount: number,
+  ) {
+    super(`The balance is ${formatMoney(balance)}, less than ${formatMoney(amount)}.`);
+  }
+}
+
+export class AccountNotOpen extends BankError {
+  readonly code = 'BANK_ACCOUNT_NOT_OPEN';
+  constructor() {
+    super('The account is not open.');
+  }
+}
+
+export class AccountAlreadyOpen extends BankError {
+  readonly code = 'BANK_ACCOUNT_ALREADY_OPEN';
+  constructor() {
+    super('The account is already open.');
+  }
+}
+
+export class InvalidAmount extends BankError {
+  readonly code = 'BANK_INVALID_AMOUNT';
+  constructor(
+    readonly amount: number,
+    reason = 'an amount is a positive whole number of cents',
+  ) {
+    super(`Invalid amount ${amount}: ${reason}.`);
+  }
+}
+
+function assertOpen(state: Account): void {
+  if (state.status !== 'open') throw new AccountNotOpen();
+}
+
+function assertAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw new InvalidAmount(amount);
+}
+
+function assertFunds(state: Account, amount: number): void {
+  if (state.balance < amount) throw new InsufficientFunds(state.balance, amount);
+}
+
+/** 12345 → "123.45". */
+export function formatMoney(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}

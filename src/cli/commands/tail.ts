@@ -1,0 +1,46 @@
+import { Option, type Command } from 'commander';
+import { collect, parseOptionalInteger } from '../parse.js';
+import { withStore } from '../run.js';
+
+interface TailOptions {
+  readonly after?: string;
+  readonly fromStart?: boolean;
+  readonly category?: string;
+  readonly type: string[];
+}
+
+export function registerTail(program: Command): void {
+  program
+    .command('tail')
+    .summary('follow the log live')
+    .description(
+      'Print events as they are appended, until interrupted (Ctrl-C, SIGTERM: exit code 0). ' +
+        'By default only new events; --from-start replays the log first, --after resumes after a position.',
+    )
+    .option('--after <position>', 'start after this position (the last one already seen)')
+    .addOption(new Option('--from-start', 'replay the whole log first').conflicts('after'))
+    .option('--category <name>', 'only streams of this category')
+    .option('--type <type>', 'only events of this type (repeat for several)', collect, [])
+    .action(
+      withStore<[], TailOptions>(async (context, options) => {
+        const explicitAfter = parseOptionalInteger('--after', options.after);
+        const filter = { category: options.category, types: options.type.length > 0 ? options.type : undefined };
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          const store = await context.store();
+          const after = explicitAfter ?? (options.fromStart ? 0 : await store.headPosition());
+          context.out.note(`following the log after position ${after} (Ctrl-C to stop)`);
+          // The subscription ends (no error) when the signal aborts; the wrapper then closes the store.
+          for await (const event of store.subscribe({ ...filter, after, signal: stop.signal })) {
+            await context.out.event(event);
+          }
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      }),
+    );
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { registerAppend } from './commands/append.js';
+import { registerDelete } from './commands/delete.js';
+import { registerGet } from './commands/get.js';
+import { registerInfo } from './commands/info.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerRead } from './commands/read.js';
+import { registerReadAll } from './commands/read-all.js';
+import { registerTail } from './commands/tail.js';
+import { registerTruncate } from './commands/truncate.js';
+import { reportError } from './errors.js';
+import type { GlobalOptions } from './run.js';
+import { packageVersion } from './version.js';
+
+const DEFAULT_STORE = 'sqlite:./annals.db';
+
+// A closed stderr must not crash the process while it reports something else.
+process.stderr.on('error', () => {});
+
+// `--json` is known before commander has parsed anything, so that its own usage errors
+// (which may come first) can be printed as JSON too.
+const jsonRequested = process.argv.slice(2, argvEnd(process.argv)).includes('--json');
+
+const program = new Command('annals')
+  .description('Annals event store: append, read, follow and administer event streams.')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .addOption(new Option('--store <url>', 'the store URL, e.g. sqlite:./annals.db or memory:').env('ANNALS_STORE').default(DEFAULT_STORE))
+  .option('--json', 'one JSON object per line on stdout; errors as {"error": {...}} on stderr')
+  .option('--verbose', 'print stack traces with errors')
+  .exitOverride()
+  .configureOutput({
+    writeErr: (text) => {
+      if (!jsonRequested) process.stderr.write(text);
+    },
+  })
+  .showHelpAfterError('(run annals --help, or annals <command> --help, for usage)');
+
+for (const register of [registerAppend, registerRead, registerReadAll, registerGet, registerInfo, registerTail, registerDelete, registerTruncate, registerMigrate]) {
+  register(program);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const globals = program.opts<Partial<GlobalOptions>>();
+  process.exitCode = reportError(error, { json: globals.json ?? jsonRequested, verbose: globals.verbose === true });
+}
+
+/** Arguments after `--` are operands, never options. */
+function argvEnd(argv: readonly string[]): number {
+  const separator = argv.indexOf('--', 2);
+  return separator < 0 ? argv.length : separator;
+}

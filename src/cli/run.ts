@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { openStore, type OpenStoreOptions } from '../store/open-store.js';
+import type { EventStore } from '../store/event-store.js';
+import { Output } from './output.js';
+
+/** Options every command accepts (declared on the program). */
+export interface GlobalOptions {
+  readonly store: string;
+  readonly json?: boolean;
+  readonly verbose?: boolean;
+}
+
+export interface CommandContext {
+  readonly out: Output;
+  /** Opens the store on first call (after the arguments were checked), the same one after. */
+  store(options?: OpenStoreOptions): Promise<EventStore>;
+}
+
+/**
+ * Wraps a command's body: builds its output and opens the store lazily, and always closes the
+ * store, whatever happens. Errors go up to main, which prints them and sets the exit code.
+ * `body` receives the command's positional arguments and options as commander parsed them.
+ */
+export function withStore<Args extends unknown[], Options>(
+  body: (context: CommandContext, options: Options, ...args: Args) => Promise<void>,
+): (...params: unknown[]) => Promise<void> {
+  return async (...params) => {
+    const command = params[params.length - 1] as Command;
+    const args = params.slice(0, -2) as Args;
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    let opened: EventStore | undefined;
+    const context: CommandContext = {
+      out: new Output(globals.json === true),
+      store: async (options) => (opened ??= await openStore(globals.store, options)),
+    };
+    let succeeded = false;
+    try {
+      await body(context, command.opts() as Options, ...args);
+      succeeded = true;
+    } finally {
+      // A failure to close matters only when nothing else failed first.
+      await opened?.close().catch((error: unknown) => {
+        if (succeeded) throw error;
+      });
+    }
+  };
+}

@@ -1,0 +1,3 @@
+export { openPostgresStore, type PostgresStoreOptions } from './open.js';
+export { PostgresAdapter } from './postgres-adapter.js';
+export type { PostgresOptions } from './options.js';

@@ -1,0 +1,81 @@
+import pg from 'pg';
+
+/**
+ * One LISTEN connection per store, shared by all its subscribers, opened while anyone
+ * watches. It reconnects after the connection drops and then wakes every watcher, so
+ * subscribers re-read from their last position: a lost notification delays, never skips.
+ * A slow poll wakes them too, as a fallback.
+ */
+export class Notifier {
+  private readonly listeners = new Set<() => void>();
+  private client: pg.Client | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private reconnect: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly channel: string,
+    private readonly pollIntervalMs: number,
+  ) {}
+
+  watch(listener: () => void): () => void {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) this.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  /** Wakes the watchers of this process, e.g. once the transaction that held back a read has ended. */
+  wake(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    this.stop();
+  }
+
+  private start(): void {
+    this.poll = setInterval(() => this.wake(), this.pollIntervalMs);
+    this.poll.unref();
+    void this.connect(0);
+  }
+
+  private stop(): void {
+    clearInterval(this.poll);
+    clearTimeout(this.reconnect);
+    this.poll = undefined;
+    const client = this.client;
+    this.client = undefined;
+    void client?.end().catch(() => undefined);
+  }
+
+  private async connect(attempt: number): Promise<void> {
+    if (this.closed || this.listeners.size === 0) return;
+    const client = new pg.Client(this.config);
+    this.client = client;
+    const retry = () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      void client.end().catch(() => undefined);
+      if (this.closed || this.listeners.size === 0) return;
+      this.reconnect = setTimeout(() => void this.connect(attempt + 1), Math.min(2000, 50 * 2 ** attempt));
+      this.reconnect.unref();
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', () => this.wake());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+      attempt = 0;
+      this.wake(); // anything committed while we were not listening
+    } catch {
+      retry();
+    }
+  }
+}

@@ -1,0 +1,265 @@
+import pg from 'pg';
+import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
+import type { AllPageQuery, Capabilities, PreparedAppend, StorageAdapter, StoredEvent, StreamPageQuery } from '../store/adapter.js';
+import { toAnnalsError, TRANSIENT } from './errors.js';
+import { BLOCKERS_COLUMN, finalRows, harmlessQuery } from './horizon.js';
+import { Notifier } from './notifier.js';
+import type { PostgresOptions } from './options.js';
+import { migrate, type SchemaState } from './schema.js';
+
+const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS "recordedAt"`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_TRANSIENT_RETRIES = 3;
+
+// Per pool, never process-wide: bigints come back as numbers (positions and revisions stay
+// far below 2^53), json as its text (the core decodes it), timestamps as epoch milliseconds.
+const parseTimestamp = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value);
+    if (oid === pg.types.builtins.JSON) return (value: string) => value;
+    if (oid === pg.types.builtins.TIMESTAMPTZ) return (value: string) => (parseTimestamp(value) as Date).getTime();
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+type Row = StoredEvent & { blockers: string[] | null };
+
+/**
+ * PostgreSQL through node-postgres: a pool per store, decisions taken inside the database
+ * by one function call per append (one round trip), and a global order that is gap-safe:
+ * see the `horizon` column in schema.ts and docs/postgres.md.
+ */
+export class PostgresAdapter implements StorageAdapter {
+  readonly name = 'postgres';
+  readonly capabilities: Capabilities = {
+    multiStreamAppend: true,
+    softDelete: true,
+    hardDelete: true,
+    truncate: true,
+    crossProcessNotifications: true,
+  };
+
+  private readonly s: string;
+  private readonly channel: string;
+  private readonly notifier: Notifier;
+  private notifying: Promise<void> | undefined;
+  private notifyAgain = false;
+  private heldBackRetries = 0;
+  private heldBackTimer: NodeJS.Timeout | undefined;
+
+  /** Which of the given 32-bit transaction ids are running without this store's append lock. */
+  private readonly harmless = async (candidates: string[]): Promise<Set<string>> => {
+    const { rows } = await this.query<{ xid: string }>('harmless', harmlessQuery(this.s), [candidates]);
+    return new Set(rows.map((row) => row.xid));
+  };
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly schemaName: string,
+    readonly schema: SchemaState,
+    config: pg.ClientConfig,
+    private readonly pollIntervalMs: number,
+  ) {
+    this.s = pg.escapeIdentifier(schemaName);
+    this.channel = `annals:${schemaName}`;
+    this.notifier = new Notifier(config, this.channel, pollIntervalMs);
+  }
+
+  static async open(connectionString: string, options: PostgresOptions & { migrate?: boolean } = {}): Promise<PostgresAdapter> {
+    const schemaName = options.schema ?? 'annals';
+    const config: pg.ClientConfig = {
+      connectionString,
+      types: typeParsers,
+      application_name: 'annals',
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+      // The append function relies on a fresh snapshot per statement, whatever the database's default.
+      options: '-c default_transaction_isolation=read\\ committed',
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    };
+    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
+    // An idle connection that dies is dropped by the pool; without a listener it would crash the process.
+    pool.on('error', () => undefined);
+    try {
+      const client = await pool.connect();
+      try {
+        const state = await migrate(client, schemaName, pg.escapeIdentifier(schemaName), options.migrate ?? true);
+        return new PostgresAdapter(pool, schemaName, state, config, options.pollIntervalMs ?? 1000);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw toAnnalsError(error);
+    }
+  }
+
+  async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    // In the caller's order: the function locks the streams in name order itself, then decides
+    // part by part in this order, so the error reported is that of the first failing part.
+    const parts = batch;
+    const events = parts.flatMap((part, p) => part.events.map((event, offset) => ({ event, part: p + 1, offset })));
+    const values = [
+      parts.map((p) => p.stream),
+      parts.map((p) => p.category),
+      parts.map((p) => String(p.expectedRevision)),
+      parts.map((p) => p.events.length),
+      events.map((e) => e.part),
+      events.map((e) => e.offset),
+      events.map((e) => e.event.id),
+      events.map((e) => e.event.type),
+      events.map((e) => e.event.data),
+      events.map((e) => e.event.metadata),
+    ];
+    const { rows } = await this.query<{ out_stream: string; out_revision: number; out_position: number }>(
+      'append',
+      `SELECT out_stream, out_revision, out_position FROM ${this.s}.append_events(
+         $1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::uuid[], $8::text[], $9::text[], $10::text[])`,
+      values,
+    );
+    this.notifyCommitted();
+    return rows.map((row) => ({ stream: row.out_stream, streamRevision: row.out_revision, position: row.out_position }));
+  }
+
+  async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {
+    const forwards = direction === 'forwards';
+    const { rows } = await this.query<StoredEvent>(
+      forwards ? 'read-forwards' : 'read-backwards',
+      `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events WHERE stream = $1 AND revision ${forwards ? '>=' : '<='} $2
+        ORDER BY revision ${forwards ? 'ASC' : 'DESC'} LIMIT $3`,
+      [stream, fromRevision, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * A page in position order, ending at its last final event (see horizon.ts): nothing will
+   * ever commit before it. Later rows come with a later read; subscribers are woken to retry.
+   */
+  async readAllPage({ after, category, types, limit }: AllPageQuery): Promise<StoredEvent[]> {
+    const filters: string[] = [];
+    const values: unknown[] = [after, limit];
+    if (category !== undefined) filters.push(`AND category = $${values.push(category)}`);
+    if (types !== undefined) filters.push(`AND type = ANY ($${values.push(types)}::text[])`);
+    const { rows } = await this.query<Row>(
+      `read-all${category !== undefined ? '-category' : ''}${types !== undefined ? '-types' : ''}`,
+      `SELECT ${EVENT_COLUMNS}, ${BLOCKERS_COLUMN}
+         FROM ${this.s}.events WHERE position > $1 ${filters.join(' ')} ORDER BY position LIMIT $2`,
+      values,
+    );
+    const final = await finalRows(rows, this.harmless);
+    this.retryHeldBack(final.heldBack);
+    return final.rows;
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const { rows } = await this.query<StoredEvent>('get', `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async headPosition(): Promise<number> {
+    // The last final position: the newest events are the only ones that can be held back.
+    const { rows } = await this.query<{ position: number; blockers: string[] | null }>(
+      'head',
+      `SELECT position, ${BLOCKERS_COLUMN} FROM ${this.s}.events ORDER BY position DESC LIMIT 100`,
+      [],
+    );
+    const ascending = rows.reverse();
+    const final = await finalRows(ascending, this.harmless);
+    const last = final.rows[final.rows.length - 1];
+    if (last || ascending.length < 100) return last?.position ?? 0;
+    const { rows: older } = await this.query<{ position: number }>(
+      'head-by-xmin',
+      `SELECT position FROM ${this.s}.events WHERE horizon <= pg_snapshot_xmin(pg_current_snapshot()) ORDER BY position DESC LIMIT 1`,
+      [],
+    );
+    return older[0]?.position ?? 0;
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo> {
+    const { rows } = await this.query<{ revision: number; deleted: 'soft' | 'hard' | null; truncated_before: number }>(
+      'info',
+      `SELECT revision, deleted, truncated_before FROM ${this.s}.streams WHERE stream = $1`,
+      [stream],
+    );
+    const row = rows[0];
+    const revision = row?.revision ?? -1;
+    const deleted = row?.deleted ?? false;
+    return { stream, exists: !deleted && revision >= 0, revision, deleted, truncatedBefore: row?.truncated_before ?? 0 };
+  }
+
+  async deleteStream(stream: string, mode: 'soft' | 'hard', expectedRevision: ExpectedRevision): Promise<void> {
+    await this.query('delete', `SELECT ${this.s}.delete_stream($1, $2, $3)`, [stream, mode, String(expectedRevision)]);
+  }
+
+  async truncateStream(stream: string, before: number): Promise<void> {
+    await this.query('truncate', `SELECT ${this.s}.truncate_stream($1, $2)`, [stream, before]);
+  }
+
+  /**
+   * When a read held events back, wake the subscribers to read again soon, backing off to the
+   * slow poll: the transactions in the way are usually appends about to commit (whose NOTIFY
+   * wakes them too), but may have ended already or be unrelated and long.
+   */
+  private retryHeldBack(heldBack: boolean): void {
+    if (!heldBack) {
+      this.heldBackRetries = 0;
+      return;
+    }
+    if (this.heldBackTimer) return;
+    const delay = Math.min(this.pollIntervalMs, 2 ** this.heldBackRetries++);
+    this.heldBackTimer = setTimeout(() => {
+      this.heldBackTimer = undefined;
+      this.notifier.wake();
+    }, delay);
+    this.heldBackTimer.unref();
+  }
+
+  watchExternalCommits(listener: () => void): () => void {
+    return this.notifier.watch(listener);
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.heldBackTimer);
+    await this.notifier.close();
+    await this.notifying?.catch(() => undefined);
+    await this.pool.end();
+  }
+
+  /** A named (prepared) statement, retried when PostgreSQL says nothing was written and it may simply run again. */
+  private async query<R extends object>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.pool.query<R>({ name: `annals:${this.schemaName}:${name}`, text, values });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // 23505: two transactions inserted the same new id or revision at once; run again, the
+        // loser now sees the winner's row and answers with the typed error (or an idempotent result).
+        if ((TRANSIENT.has(code ?? '') || code === '23505') && attempt < MAX_TRANSIENT_RETRIES) continue;
+        throw toAnnalsError(error);
+      }
+    }
+  }
+
+  /**
+   * Other processes learn of commits by NOTIFY, sent after the append's commit from a tiny
+   * transaction of its own (a NOTIFY inside the append would serialise every appender's commit
+   * on the notification queue's lock). At most one is in flight; appends meanwhile coalesce into one more.
+   */
+  private notifyCommitted(): void {
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    const statement = `BEGIN; SET LOCAL synchronous_commit TO off; NOTIFY ${pg.escapeIdentifier(this.channel)}; COMMIT`;
+    this.notifying = (async () => {
+      do {
+        this.notifyAgain = false;
+        await this.pool.query(statement).catch(() => undefined); // subscribers elsewhere fall back to their poll
+      } while (this.notifyAgain && !this.pool.ended);
+    })().finally(() => {
+      this.notifying = undefined;
+    });
+  }
+}

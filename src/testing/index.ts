@@ -1,0 +1,2 @@
+export { runEventStoreConformance } from './conformance/run.js';
+export type { ConformanceOptions, ConformanceSkip } from './conformance/options.js';

@@ -1,0 +1,117 @@
+// `npm start` end to end: the built bank example, run twice in a fresh directory,
+// then the SQLite file it leaves behind read back through the public API.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type RecordedEvent } from '../../src/index.js';
+import { fold } from '../../examples/bank/account.js';
+import { toAccountEvent } from '../../examples/bank/account-store.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/examples/bank/main.js', import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The run's suffix, from its first line: its accounts are account-alice-<id> and account-bob-<id>. */
+  readonly id: string;
+}
+
+function runExample(cwd: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, id: /run ([0-9a-f]{6}) /.exec(stdout)?.[1] ?? '' }));
+  });
+}
+
+describe('the bank example (npm start)', () => {
+  let dir: string;
+  const runs: Run[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first (npm test does).`);
+    dir = await realpath(await mkdtemp(join(tmpdir(), 'annals-bank-')));
+    runs.push(await runExample(dir)); // a new annals.db
+    runs.push(await runExample(dir)); // the same annals.db again
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0 on a new store and again on the same store, with fresh account ids', () => {
+    for (const run of runs) {
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.id).toMatch(/^[0-9a-f]{6}$/);
+    }
+    expect(runs[0]!.id).not.toBe(runs[1]!.id);
+  });
+
+  it('shows each step: balances, the atomic transfer, the conflict, the retry, the rebuild and the next step', () => {
+    for (const { stdout, id } of runs) {
+      expect(stdout).toContain(`balances folded from the log: Alice 70.00 (revision 2), Bob 50.00 (revision 1)`);
+      expect(stdout).toContain('refused by the domain with InsufficientFunds (balance 50.00); nothing written');
+      expect(stdout).toContain('Alice expected revision 2 -> 3, Bob expected revision 1 -> 2: one transaction');
+      expect(stdout).toContain('WrongExpectedRevisionError ANNALS_WRONG_EXPECTED_REVISION, the stream is at 4');
+      expect(stdout).toContain("hint: Reload the stream and decide again, or append with expectedRevision 'any'.");
+      expect(stdout).toContain('decides again: appended at revision 5, balance 10.00');
+      expect(stdout).toContain(`events in account-bob-${id}: 4 before the retry, 4 after`);
+      expect(stdout).toContain('10 events of this run folded from scratch: Alice 10.00, Bob 85.00');
+      expect(stdout).toContain('equal to the live state: yes');
+      expect(stdout).toContain(`store: ${join(dir, 'annals.db')} (sqlite:./annals.db)`);
+      expect(stdout).toMatch(new RegExp(`next: .+ read-all\\n +.+ read account-alice-${id}\\n`));
+      // Short and readable: no JSON dumps.
+      expect(stdout).not.toContain('{"');
+      expect(stdout.split('\n').length).toBeLessThan(40);
+    }
+  });
+
+  it('leaves both runs in annals.db: each account folds to its final balance, the retried deposit once', async () => {
+    const store = await openStore(`sqlite:${join(dir, 'annals.db')}`);
+    try {
+      const byStream = new Map<string, RecordedEvent[]>();
+      for await (const event of store.readAll({ category: 'account' })) {
+        byStream.set(event.stream, [...(byStream.get(event.stream) ?? []), event]);
+      }
+      const expectedStreams = runs.flatMap(({ id }) => [`account-alice-${id}`, `account-bob-${id}`]);
+      expect([...byStream.keys()].sort()).toEqual(expectedStreams.sort());
+
+      for (const { id } of runs) {
+        const alice = byStream.get(`account-alice-${id}`)!;
+        const bob = byStream.get(`account-bob-${id}`)!;
+        expect(alice.map((e) => e.type)).toEqual([
+          'AccountOpened',
+          'MoneyDeposited',
+          'MoneyWithdrawn',
+          'TransferSent',
+          'MoneyWithdrawn',
+          'MoneyWithdrawn',
+        ]);
+        expect(bob.map((e) => e.type)).toEqual(['AccountOpened', 'MoneyDeposited', 'TransferReceived', 'MoneyDeposited']);
+        expect(fold(alice.map(toAccountEvent))).toEqual({ status: 'open', owner: 'Alice', balance: 1_000 });
+        expect(fold(bob.map(toAccountEvent))).toEqual({ status: 'open', owner: 'Bob', balance: 8_500 });
+
+        // The two halves of the transfer carry the same correlation id.
+        const sent = alice.find((e) => e.type === 'TransferSent')!;
+        const received = bob.find((e) => e.type === 'TransferReceived')!;
+        expect(sent.metadata.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(received.metadata.correlationId).toBe(sent.metadata.correlationId);
+
+        const info = await store.streamInfo(`account-bob-${id}`);
+        expect(info).toMatchObject({ exists: true, revision: 3, deleted: false });
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});

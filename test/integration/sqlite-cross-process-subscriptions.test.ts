@@ -1,0 +1,85 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openStore, type EventStore, type RecordedEvent } from '../../src/index.js';
+import { collect, range } from '../helpers/collect.js';
+import { createTempDir } from '../helpers/temp-dir.js';
+import { killRunningWorkers, Worker } from '../helpers/worker.js';
+
+interface AppendReport {
+  readonly results: readonly { revision: number; position: number; id: string }[];
+  readonly errors: readonly unknown[];
+}
+
+const dir = createTempDir();
+afterEach(killRunningWorkers);
+afterAll(() => dir.remove());
+
+/** Pulls `count` events from a running subscription; gives up (and ends it) after `patienceMs`. */
+async function take(iterator: AsyncIterator<RecordedEvent>, count: number, stop: AbortController, patienceMs = 20_000): Promise<RecordedEvent[]> {
+  const guard = setTimeout(() => stop.abort(), patienceMs);
+  const events: RecordedEvent[] = [];
+  try {
+    while (events.length < count) {
+      const next = await iterator.next();
+      if (next.done) break;
+      events.push(next.value);
+    }
+  } finally {
+    clearTimeout(guard);
+  }
+  return events;
+}
+
+describe('SQLite: subscriptions woken by other connections', () => {
+  it('delivers events appended by another process live, in position order, without gap or duplicate', async () => {
+    const url = `sqlite:${dir.file('other-process.db')}`;
+    const stream = 'ledger-1';
+    const seeded = await new Worker('appender.mjs', { url, stream, count: 20 }).report<AppendReport>();
+    expect(seeded.errors).toEqual([]);
+
+    const store = await openStore(url);
+    const stop = new AbortController();
+    const iterator = store.subscribe({ signal: stop.signal })[Symbol.asyncIterator]();
+    const caughtUp = await take(iterator, 20, stop);
+    expect(caughtUp.map((e) => e.id)).toEqual(seeded.results.map((r) => r.id));
+
+    // The subscriber is now waiting for news; only another process writes from here on,
+    // in separate commits spread over time, so each must wake it.
+    const live = take(iterator, 30, stop);
+    const writer = await new Worker('appender.mjs', { url, stream, count: 30, pauseMs: 5 }).report<AppendReport>();
+    expect(writer.errors).toEqual([]);
+    const delivered = [...caughtUp, ...(await live)];
+    stop.abort();
+    await iterator.return?.();
+
+    expect(delivered.map((e) => e.id)).toEqual([...seeded.results, ...writer.results].map((r) => r.id));
+    expect(delivered.map((e) => e.revision)).toEqual(range(50));
+    const positions = delivered.map((e) => e.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(new Set(positions).size).toBe(50);
+    expect(positions).toEqual((await collect(store.readAll())).map((e) => e.position));
+    await store.close();
+  });
+
+  it('wakes each of two stores in one process when the other appends (each has its own connection)', async () => {
+    const url = `sqlite:${dir.file('two-stores.db')}`;
+    const first = await openStore(url);
+    const second = await openStore(url);
+    const pairs: [EventStore, EventStore, string][] = [
+      [first, second, 'ping'],
+      [second, first, 'pong'],
+    ];
+    for (const [subscriber, writer, category] of pairs) {
+      const stop = new AbortController();
+      const iterator = subscriber.subscribe({ category, signal: stop.signal })[Symbol.asyncIterator]();
+      const received = take(iterator, 3, stop);
+      const appended = [];
+      for (const i of range(3)) appended.push(await writer.append(`${category}-1`, [{ type: 'Sent', data: { i } }]));
+      const events = await received;
+      stop.abort();
+      await iterator.return?.();
+      expect(events.map((e) => [e.stream, e.revision, e.position])).toEqual(appended.map((a) => [a.stream, a.streamRevision, a.position]));
+    }
+    await first.close();
+    await second.close();
+  });
+});

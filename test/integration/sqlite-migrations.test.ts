@@ -1,0 +1,92 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/index.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/sqlite/index.js';
+import { range } from '../helpers/collect.js';
+import { annalsTables, recordedMigrations, withRawDatabase } from '../helpers/raw-sqlite.js';
+import { createTempDir } from '../helpers/temp-dir.js';
+import { killRunningWorkers, startTogether, Worker } from '../helpers/worker.js';
+
+type OpenReport =
+  | { readonly schema: { version: number; migratedFrom: number }; readonly error?: undefined }
+  | { readonly error: { code?: string; message: string } };
+
+const dir = createTempDir();
+afterEach(killRunningWorkers);
+afterAll(() => dir.remove());
+
+const ALL_VERSIONS = range(LATEST_SCHEMA_VERSION).map((i) => i + 1);
+
+describe('SQLite: schema migrations', () => {
+  it('migrates a new file on open to the latest version', async () => {
+    const file = dir.file('new.db');
+    const store = await openStore(`sqlite:${file}`);
+    expect(store.schema).toEqual({ version: LATEST_SCHEMA_VERSION, migratedFrom: 0 });
+    await store.close();
+    expect(recordedMigrations(file)).toEqual(ALL_VERSIONS);
+    expect(annalsTables(file)).toEqual(['annals_events', 'annals_schema_migrations', 'annals_streams']);
+  });
+
+  it('reports migratedFrom equal to the version when a migrated file is reopened', async () => {
+    const file = dir.file('reopened.db');
+    await (await openStore(`sqlite:${file}`)).close();
+    const store = await openStore(`sqlite:${file}`);
+    expect(store.schema).toEqual({ version: LATEST_SCHEMA_VERSION, migratedFrom: LATEST_SCHEMA_VERSION });
+    await store.close();
+    expect(recordedMigrations(file)).toEqual(ALL_VERSIONS);
+  });
+
+  it('migrates a new file exactly once when several processes open it at the same time', async () => {
+    const file = dir.file('opened-together.db');
+    const url = `sqlite:${file}`;
+    const workers = range(5).map(() => new Worker('opener.mjs', { url, stream: 'opened-1' }));
+    await startTogether(workers);
+    const reports = await Promise.all(workers.map((w) => w.report<OpenReport>()));
+
+    expect(reports.map((r) => r.error)).toEqual(reports.map(() => undefined));
+    const migratedFrom = reports.map((r) => (r.error ? -1 : r.schema.migratedFrom)).sort((a, b) => a - b);
+    // One process ran the migration; the others found it done once they had the lock.
+    expect(migratedFrom).toEqual([0, ...range(4).map(() => LATEST_SCHEMA_VERSION)]);
+    expect(recordedMigrations(file)).toEqual(ALL_VERSIONS);
+    const store = await openStore(url);
+    expect((await store.streamInfo('opened-1')).revision).toBe(4);
+    await store.close();
+  });
+
+  it('refuses a file whose schema is newer than this version of Annals with ANNALS_SCHEMA_VERSION', async () => {
+    const file = dir.file('from-the-future.db');
+    await (await openStore(`sqlite:${file}`)).close();
+    const future = LATEST_SCHEMA_VERSION + 1;
+    withRawDatabase(file, (db) => db.prepare(`INSERT INTO annals_schema_migrations (version, applied_at) VALUES (?, ?)`).run(future, Date.now()));
+
+    await expect(openStore(`sqlite:${file}`)).rejects.toMatchObject({
+      code: 'ANNALS_SCHEMA_VERSION',
+      found: future,
+      supported: LATEST_SCHEMA_VERSION,
+    });
+    await expect(openStore(`sqlite:${file}`, { readonly: true })).rejects.toMatchObject({ code: 'ANNALS_SCHEMA_VERSION' });
+    expect(recordedMigrations(file)).toEqual([...ALL_VERSIONS, future]);
+  });
+
+  it('fails with ANNALS_MIGRATION_REQUIRED and creates no tables when migrate is false on a new file', async () => {
+    const byOption = dir.file('no-migrate-option.db');
+    await expect(openStore(`sqlite:${byOption}`, { migrate: false })).rejects.toMatchObject({
+      code: 'ANNALS_MIGRATION_REQUIRED',
+      found: 0,
+      required: LATEST_SCHEMA_VERSION,
+    });
+    expect(annalsTables(byOption)).toEqual([]);
+
+    const byUrl = dir.file('no-migrate-url.db');
+    await expect(openStore(`sqlite:${byUrl}?migrate=false`)).rejects.toMatchObject({ code: 'ANNALS_MIGRATION_REQUIRED' });
+    expect(annalsTables(byUrl)).toEqual([]);
+  });
+
+  it('opens an up-to-date file when migrate is false', async () => {
+    const file = dir.file('up-to-date.db');
+    await (await openStore(`sqlite:${file}`)).close();
+    const store = await openStore(`sqlite:${file}`, { migrate: false });
+    expect(store.schema).toEqual({ version: LATEST_SCHEMA_VERSION, migratedFrom: LATEST_SCHEMA_VERSION });
+    await store.append('ok-1', [{ type: 'Opened' }]);
+    await store.close();
+  });
+});

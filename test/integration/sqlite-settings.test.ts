@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/index.js';
+import { openSqliteAdapter } from '../../src/sqlite/index.js';
+import { createTempDir } from '../helpers/temp-dir.js';
+
+const dir = createTempDir();
+afterAll(() => dir.remove());
+
+let files = 0;
+const newFile = () => dir.file(`settings-${++files}.db`);
+
+/** The settings the adapter's own connection runs with (pragmas are per connection). */
+async function settingsOf(target: string, options: Parameters<typeof openSqliteAdapter>[1] = {}) {
+  const adapter = openSqliteAdapter(target, options);
+  try {
+    return adapter.settings;
+  } finally {
+    await adapter.close();
+  }
+}
+
+describe('SQLite: durability and locking settings', () => {
+  it('runs a file in WAL mode with synchronous FULL and a 5 s busy timeout by default', async () => {
+    // better-sqlite3 is built with NORMAL as the WAL default: FULL must be set by Annals.
+    expect(await settingsOf(newFile())).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000 });
+  });
+
+  it('takes synchronous and busyTimeoutMs from the URL', async () => {
+    expect(await settingsOf(`${newFile()}?synchronous=normal&busyTimeoutMs=250`)).toEqual({
+      journalMode: 'wal',
+      synchronous: 'normal',
+      busyTimeoutMs: 250,
+    });
+    expect(await settingsOf(`//${newFile()}?synchronous=full`)).toMatchObject({ synchronous: 'full' });
+  });
+
+  it('lets options given in code win over the URL', async () => {
+    expect(await settingsOf(`${newFile()}?synchronous=normal`, { synchronous: 'full' })).toMatchObject({ synchronous: 'full' });
+    expect(await settingsOf(newFile(), { synchronous: 'normal', busyTimeoutMs: 1234 })).toMatchObject({ synchronous: 'normal', busyTimeoutMs: 1234 });
+  });
+
+  it('keeps the settings when the store is reopened read-only', async () => {
+    const file = newFile();
+    await (await openStore(`sqlite:${file}`)).close();
+    expect(await settingsOf(file, { readonly: true })).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000 });
+  });
+
+  it.each([
+    ['an unknown synchronous level', '?synchronous=fast'],
+    ['an unknown option', '?durability=full'],
+    ['a busy timeout that is not a number', '?busyTimeoutMs=soon'],
+    ['a busy timeout of zero', '?busyTimeoutMs=0'],
+    ['a poll interval that is not an integer', '?pollIntervalMs=2.5'],
+    ['a flag that is neither true nor false', '?migrate=maybe'],
+    ['a read-only flag that is neither true nor false', '?readonly=yes'],
+    ['a page size of zero', '?pageSize=0'],
+  ])('rejects %s with ANNALS_INVALID_ARGUMENT before creating the file', async (_, query) => {
+    const file = newFile();
+    await expect(openStore(`sqlite:${file}${query}`)).rejects.toMatchObject({ code: 'ANNALS_INVALID_ARGUMENT' });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('rejects a bad synchronous option given in code before creating the file', async () => {
+    const file = newFile();
+    await expect(openStore(`sqlite:${file}`, { synchronous: 'off' as 'full' })).rejects.toMatchObject({
+      code: 'ANNALS_INVALID_ARGUMENT',
+      argument: 'synchronous',
+      value: 'off',
+    });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('refuses to report settings once closed', async () => {
+    const adapter = openSqliteAdapter(newFile());
+    await adapter.close();
+    expect(() => adapter.settings).toThrow(expect.objectContaining({ code: 'ANNALS_STORE_CLOSED' }));
+  });
+});
