@@ -1,8 +1,9 @@
 import type { Suite } from './lib/types.js';
+import { redisSuite } from './redis.js';
 import { sqliteSuite } from './sqlite.js';
 
 /** Every suite `npm run bench` knows, by name, in the order they run by default. */
-export const SUITES: readonly Suite[] = [sqliteSuite];
+export const SUITES: readonly Suite[] = [sqliteSuite, redisSuite];
 
 export function findSuite(name: string): Suite | undefined {
   return SUITES.find((suite) => suite.name === name);

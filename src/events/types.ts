@@ -1,6 +1,7 @@
-/** A value that survives a JSON round trip unchanged. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+/** A value that survives a JSON round trip unchanged (undefined object properties are left out). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue | undefined };
+/** A JSON object; properties whose value is undefined are left out, as JSON.stringify does. */
+export type JsonObject = { [key: string]: JsonValue | undefined };
 
 /** Metadata carried with every event; `correlationId` and `causationId` are the well-known keys. */
 export interface EventMetadata {

@@ -13,18 +13,42 @@
  * holds the event back until a later read, with a fresh snapshot, decides again.
  */
 
-/** The SQL for a row's blockers: null when final by xmin alone, else the in-progress ids below its horizon. */
+/**
+ * The SQL for a row's blockers: null when final by xmin alone, else the in-progress ids below
+ * its horizon. Ids from the snapshot's xmax up are not listed, running or not; a horizon above
+ * the xmax means the appender just below it (the largest id the horizon counted) was still
+ * running when the snapshot was taken, so that id stands in for them and holds the row back.
+ */
 export const BLOCKERS_COLUMN = `CASE WHEN horizon <= pg_snapshot_xmin(pg_current_snapshot()) THEN NULL
-  ELSE (SELECT array_agg(x::text) FROM pg_snapshot_xip(pg_current_snapshot()) AS x WHERE x < horizon) END AS blockers`;
+  ELSE ARRAY(SELECT x::text FROM pg_snapshot_xip(pg_current_snapshot()) AS x WHERE x < horizon
+             UNION ALL
+             SELECT (horizon::text::numeric - 1)::text WHERE horizon > pg_snapshot_xmax(pg_current_snapshot())) END AS blockers`;
 
-/** The statement that names, among the given 32-bit ids, those still running without a lock on the store's positions sequence. */
+/**
+ * The statement that names, among the given 32-bit ids, those still running without a lock on
+ * the store's positions sequence. One look at pg_locks, joined by transaction (by backend, a
+ * transaction that ended between two looks would leave its backend, already in its next
+ * transaction, answering for it). A transaction releases its locks only after it has ended, in
+ * no set order, so an id whose own lock is still listed without the sequence lock may have ended
+ * a moment ago: it counts as running only if it is still in progress *after* the look at the
+ * locks. pg_xact_status wants the 64-bit id: the 32-bit one is taken nearest the snapshot's xmax.
+ */
 export function harmlessQuery(quotedSchema: string): string {
   const sequence = `'${quotedSchema.replace(/'/g, "''")}.positions'`;
-  return `SELECT a.backend_xid::text AS xid FROM pg_stat_activity a
-           WHERE a.backend_xid::text = ANY ($1::text[])
-             AND NOT EXISTS (SELECT 1 FROM pg_locks l
-                              WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.relation = ${sequence}::regclass
-                                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`;
+  return `WITH l AS MATERIALIZED (
+            SELECT locktype, relation, database, virtualtransaction, transactionid, mode, granted FROM pg_locks
+             WHERE locktype IN ('relation', 'transactionid')),
+          running AS MATERIALIZED (
+            SELECT x.transactionid FROM l AS x
+             WHERE x.locktype = 'transactionid' AND x.mode = 'ExclusiveLock' AND x.granted
+               AND x.transactionid::text = ANY ($1::text[])
+               AND NOT EXISTS (SELECT 1 FROM l AS seq
+                                WHERE seq.virtualtransaction = x.virtualtransaction AND seq.locktype = 'relation'
+                                  AND seq.relation = ${sequence}::regclass
+                                  AND seq.database = (SELECT oid FROM pg_database WHERE datname = current_database())))
+          SELECT r.transactionid::text AS xid
+            FROM running AS r, (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS ref) AS s
+           WHERE pg_xact_status((s.ref + (r.transactionid::text::bigint - s.ref % 4294967296 + 6442450944) % 4294967296 - 2147483648)::text::xid8) = 'in progress'`;
 }
 
 export interface HorizonRow {

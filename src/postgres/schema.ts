@@ -140,7 +140,7 @@ BEGIN
     -- time order (CACHE 1, the default). Lock rows carry 32-bit ids: each becomes the xid8
     -- nearest this transaction's own. One look at pg_locks; the plan is cached per connection.
     WITH l AS MATERIALIZED (
-      SELECT locktype, relation, database, virtualtransaction, transactionid FROM pg_locks
+      SELECT locktype, relation, database, virtualtransaction, transactionid, mode, granted FROM pg_locks
        WHERE locktype IN ('relation', 'transactionid') AND pid <> pg_backend_pid()
     )
     SELECT coalesce(max(me.id + (x.transactionid::text::bigint - me.id % 4294967296 + 6442450944) % 4294967296 - 2147483648) + 1, 0)::text::xid8
@@ -148,7 +148,8 @@ BEGIN
       FROM (SELECT pg_current_xact_id()::text::bigint AS id) AS me
       JOIN l AS seq ON seq.locktype = 'relation' AND seq.relation = '${s}.positions'::regclass
                    AND seq.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      JOIN l AS x ON x.locktype = 'transactionid' AND x.virtualtransaction = seq.virtualtransaction;
+      JOIN l AS x ON x.locktype = 'transactionid' AND x.virtualtransaction = seq.virtualtransaction
+                 AND x.mode = 'ExclusiveLock' AND x.granted;  -- its own id, not one it waits for
     INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at, horizon)
     SELECT v_positions[row_number() OVER (ORDER BY x.k)], x.id, p_streams[x.part], p_categories[x.part],
            first_revs[x.part] + x.off, x.type, x.data::json, x.meta::json, now(), v_horizon

@@ -64,9 +64,10 @@ export class EventStore {
     return this.closing.signal.aborted;
   }
 
-  async append(stream: string, events: readonly EventInput[], options: AppendOptions = {}): Promise<AppendResult> {
+  async append(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult> {
     this.assertOpen('append');
-    const prepared = prepareAppend({ stream, events, expectedRevision: options?.expectedRevision });
+    const { expectedRevision } = optionsObject('append options', options);
+    const prepared = prepareAppend({ stream, events, expectedRevision });
     const [result] = await this.adapter.appendBatch([prepared]);
     this.wakeup.bump();
     return result!;
@@ -99,8 +100,9 @@ export class EventStore {
     return results;
   }
 
-  readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+  readStream(stream: string, readOptions?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
     this.assertOpen('readStream');
+    const options = optionsObject('readStream options', readOptions);
     assertStreamName(stream);
     const direction = options.direction ?? 'forwards';
     if (direction !== 'forwards' && direction !== 'backwards') {
@@ -127,8 +129,9 @@ export class EventStore {
     });
   }
 
-  readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+  readAll(readOptions?: ReadAllOptions): AsyncIterable<RecordedEvent> {
     this.assertOpen('readAll');
+    const options = optionsObject('readAll options', readOptions);
     const start = assertCount('after', options.after, 0) ?? 0;
     const category = assertCategory(options.category);
     const types = assertTypes(options.types);
@@ -152,8 +155,12 @@ export class EventStore {
    * It ends only when `signal` aborts or the store closes. Pages are read as the consumer
    * pulls, so a slow consumer holds one page in memory, never the log.
    */
-  subscribe(options: SubscribeOptions = {}): AsyncIterable<RecordedEvent> {
+  subscribe(subscribeOptions?: SubscribeOptions): AsyncIterable<RecordedEvent> {
     this.assertOpen('subscribe');
+    const options = optionsObject('subscribe options', subscribeOptions);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError('signal', options.signal, 'an AbortSignal (from an AbortController)');
+    }
     const start = assertCount('after', options.after, 0) ?? 0;
     const category = assertCategory(options.category);
     const types = assertTypes(options.types);
@@ -203,8 +210,9 @@ export class EventStore {
     return this.adapter.streamInfo(assertStreamName(stream));
   }
 
-  async deleteStream(stream: string, options: DeleteStreamOptions = {}): Promise<void> {
+  async deleteStream(stream: string, deleteOptions?: DeleteStreamOptions): Promise<void> {
     this.assertOpen('deleteStream');
+    const options = optionsObject('deleteStream options', deleteOptions);
     assertStreamName(stream);
     const mode = options.mode ?? 'soft';
     if (mode !== 'soft' && mode !== 'hard') throw new InvalidArgumentError('mode', mode, `'soft' or 'hard'`);
@@ -216,7 +224,7 @@ export class EventStore {
   async truncateStream(stream: string, options: TruncateStreamOptions): Promise<void> {
     this.assertOpen('truncateStream');
     assertStreamName(stream);
-    const before = assertCount('before', options?.before, 0);
+    const before = assertCount('before', optionsObject('truncateStream options', options).before, 0);
     if (before === undefined) throw new InvalidArgumentError('before', undefined, 'the first revision to keep (an integer >= 0)');
     if (!this.capabilities.truncate) throw new NotSupportedError('truncate', this.backend);
     await this.adapter.truncateStream(stream, before);
@@ -258,6 +266,13 @@ export class EventStore {
       },
     };
   }
+}
+
+/** A call's options: absent means none; anything but a plain object is refused, with a typed error. */
+function optionsObject<T extends object>(argument: string, value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(argument, value, 'an options object, or nothing');
+  return value;
 }
 
 /** Checks the core's options; openers call it before they connect, so bad options leave nothing open. */

@@ -1,11 +1,12 @@
 import { DriverMissingError, UnsupportedStoreUrlError } from '../events/errors.js';
 import type { PostgresOptions } from '../postgres/options.js';
+import type { RedisOptions } from '../redis/options.js';
 import type { SqliteOptions } from '../sqlite/options.js';
 import { EventStore, type EventStoreOptions } from './event-store.js';
 import { MemoryAdapter } from './memory-adapter.js';
 
 /** Options for openStore: the core's, and each backend's (a backend ignores the others'). */
-export type OpenStoreOptions = EventStoreOptions & SqliteOptions & PostgresOptions;
+export type OpenStoreOptions = EventStoreOptions & SqliteOptions & PostgresOptions & RedisOptions;
 
 type Opener = (target: string, options: OpenStoreOptions) => Promise<EventStore>;
 
@@ -16,6 +17,8 @@ const openers: Record<string, Opener> = {
   sqlite: async (target, options) => (await import('../sqlite/open.js')).openSqliteStore(target, options),
   postgres: async (target, options) => (await loadDriverModule('postgres', 'pg', () => import('../postgres/open.js'))).openPostgresStore(`postgres:${target}`, options),
   postgresql: async (target, options) => (await loadDriverModule('postgres', 'pg', () => import('../postgres/open.js'))).openPostgresStore(`postgresql:${target}`, options),
+  redis: async (target, options) => (await loadDriverModule('redis', 'ioredis', () => import('../redis/open.js'))).openRedisStore(`redis:${target}`, options),
+  rediss: async (target, options) => (await loadDriverModule('redis', 'ioredis', () => import('../redis/open.js'))).openRedisStore(`rediss:${target}`, options),
 };
 
 /** Loads a backend whose driver is an optional peer dependency, with a typed error when it is missing. */
@@ -29,7 +32,7 @@ async function loadDriverModule<T>(adapter: string, driver: string, load: () => 
   }
 }
 
-export const SUPPORTED_URLS = ['memory:', 'sqlite:<path>', 'postgres://<user>@<host>:<port>/<database>'];
+export const SUPPORTED_URLS = ['memory:', 'sqlite:<path>', 'postgres://<user>@<host>:<port>/<database>', 'redis://<host>:<port>/<db>'];
 
 /**
  * Opens an event store from a URL:
@@ -38,6 +41,7 @@ export const SUPPORTED_URLS = ['memory:', 'sqlite:<path>', 'postgres://<user>@<h
  *   Options may also be given in the URL's query, e.g. `sqlite:./annals.db?synchronous=normal`;
  * - `postgres://…` (or `postgresql://…`) — PostgreSQL, with the optional peer dependency `pg`;
  *   Annals' options may be given in the query, e.g. `?schema=orders&poolSize=20`.
+ * - `redis://…` (or `rediss://…`) — Redis Streams, with the optional peer dependency `ioredis`.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<EventStore> {
   if (typeof url !== 'string') throw new UnsupportedStoreUrlError(String(url), SUPPORTED_URLS);

@@ -20,6 +20,9 @@ export const postgresService: ServiceSpec = {
   },
 };
 
+const DROP_BATCH = 20;
+const CLEANUP_TIMEOUT_MS = 180_000;
+
 /** What the store's own connections call themselves (the faults test finds them by it). */
 export const STORE_APPLICATION_NAME = 'annals';
 /** The test's own connections, never mistaken for the store's. */
@@ -88,14 +91,18 @@ export class PostgresTestContext {
   }
 
   async cleanup(): Promise<void> {
-    for (const store of this.stores) await store.close().catch(() => undefined);
-    this.stores.clear();
+    // Clients first: one left in a transaction by a failed test may hold a lock a store's call waits for.
     for (const client of this.clients) await client.end().catch(() => undefined);
     this.clients.clear();
+    for (const store of this.stores) await store.close().catch(() => undefined);
+    this.stores.clear();
     if (this.schemas.length === 0 && this.databases.length === 0) return;
     await this.admin(async (admin) => {
-      // One statement per schema: dropping them all at once would take every object's lock in one transaction.
-      for (const schema of this.schemas.splice(0)) await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+      // A few schemas per statement: all at once would take every object's lock in one transaction.
+      const schemas = this.schemas.splice(0);
+      for (let i = 0; i < schemas.length; i += DROP_BATCH) {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schemas.slice(i, i + DROP_BATCH).map((name) => pg.escapeIdentifier(name)).join(', ')} CASCADE`);
+      }
       for (const database of this.databases.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
     });
   }
@@ -120,10 +127,10 @@ export function urlOfDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** A context for the current describe block, cleaned up after its tests. */
+/** A context for the current describe block, cleaned up after its tests (the conformance suite leaves hundreds of schemas). */
 export function usePostgres(url: string): PostgresTestContext {
   const context = new PostgresTestContext(url);
-  afterAll(() => context.cleanup());
+  afterAll(() => context.cleanup(), CLEANUP_TIMEOUT_MS);
   return context;
 }
 

@@ -155,6 +155,14 @@ function argumentCases(): BadCase[] {
     { what: 'a fractional truncate point', code: I, call: (s) => s.truncateStream(S, { before: 1.5 }) },
     { what: 'an empty event id on getEvent', code: I, call: (s) => s.getEvent('') },
     { what: 'an event id that is not a string on getEvent', code: I, call: (s) => s.getEvent(any(42)) },
+    { what: 'null append options', code: I, call: (s) => s.append(S, ok(), any(null)) },
+    { what: 'append options that are not an object', code: I, call: (s) => s.append(S, ok(), any(3)) },
+    { what: 'null readStream options', code: I, sync: true, call: (s) => s.readStream(S, any(null)) },
+    { what: 'null readAll options', code: I, sync: true, call: (s) => s.readAll(any(null)) },
+    { what: 'null subscribe options', code: I, sync: true, call: (s) => s.subscribe(any(null)) },
+    { what: 'a subscribe signal that is not an AbortSignal', code: I, sync: true, call: (s) => s.subscribe({ signal: any({ aborted: false }) }) },
+    { what: 'null deleteStream options', code: I, call: (s) => s.deleteStream(S, any(null)) },
+    { what: 'null truncateStream options', code: I, call: (s) => s.truncateStream(S, any(null)) },
   );
   return cases;
 }

@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
+import { formatCount, formatRatio } from './lib/format.js';
+import { spread } from './lib/stats.js';
+import type { CaseResult, Suite, SuiteContext } from './lib/types.js';
+import { judge } from './lib/verdict.js';
+import { buildReadFixture, REDIS_CASES, type ReadFixture } from './redis/cases.js';
+import { RawRedis } from './redis/raw-redis.js';
+
+/** The Redis the suite runs against: ANNALS_BENCH_REDIS_URL, else the tests' ANNALS_TEST_REDIS_URL, else localhost. */
+function redisUrl(): string {
+  return process.env.ANNALS_BENCH_REDIS_URL || process.env.ANNALS_TEST_REDIS_URL || 'redis://127.0.0.1:6379/0';
+}
+
+/**
+ * Annals on Redis against raw ioredis doing the same work, in one run: appends against a
+ * minimal Lua script (version check + XADD) and against a bare XADD, readAll against an XRANGE
+ * loop over the same log. Every key lives under a prefix of the run's own, deleted at the end.
+ */
+export const redisSuite: Suite = {
+  name: 'redis',
+  description: 'Annals Redis vs raw ioredis: appends (vs a version-checking script and vs XADD), readAll',
+  cases: REDIS_CASES.map((c) => c.name),
+
+  async environment() {
+    const client = new Redis(redisUrl(), { lazyConnect: true });
+    await client.connect();
+    try {
+      const info = (await client.info('server')) as string;
+      const config = async (name: string) => ((await client.config('GET', name)) as string[])[1] ?? '?';
+      const require = createRequire(import.meta.url);
+      return {
+        redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?',
+        ioredis: (require('ioredis/package.json') as { version: string }).version,
+        appendonly: await config('appendonly'),
+        appendfsync: await config('appendfsync'),
+      };
+    } finally {
+      client.disconnect();
+    }
+  },
+
+  async run({ options, progress }: SuiteContext): Promise<CaseResult[]> {
+    const url = redisUrl();
+    const selected = REDIS_CASES.filter((c) => options.only.length === 0 || options.only.includes(c.name));
+    const run = `annals-bench-${process.pid}`;
+    const raw = await RawRedis.open(url);
+    const results: CaseResult[] = [];
+    try {
+      const setting = await settingOf(raw.client);
+      let fixture: ReadFixture | undefined;
+      if (selected.some((c) => c.reads)) {
+        const task = progress.task('redis · writing the read fixture');
+        fixture = await buildReadFixture(url, `${run}-reads:`, options, (f, s) => task.update(f, s));
+        task.done(`${formatCount(fixture.events)} events`);
+      }
+      for (const benchCase of selected) {
+        const label = benchCase.label(options);
+        const task = progress.task(`redis ${setting} · ${label}`);
+        const prefix = `${run}-${benchCase.name}-`;
+        const { annals, raw: rawSide, pairRatios } = await benchCase.run({ options, url, prefix, raw, fixture, onProgress: (f, s) => task.update(f, s) });
+        if (!options.keep) await deleteKeys(raw.client, prefix);
+        const { ratio, verdict, failures } = judge(annals, rawSide, benchCase.target);
+        task.done(
+          `annals ${formatCount(annals.eventsPerSecond)} ev/s, raw ${formatCount(rawSide.eventsPerSecond)} ev/s, ` +
+            `ratio ${formatRatio(ratio)} ${verdict}${failures.length ? ` (${failures.join('; ')})` : ''}`,
+        );
+        results.push({
+          suite: 'redis',
+          setting,
+          name: benchCase.name,
+          label,
+          description: benchCase.description(options),
+          annals,
+          raw: rawSide,
+          ratio,
+          pairRatio: spread(pairRatios),
+          target: benchCase.target,
+          verdict,
+          failures,
+        });
+      }
+      return results;
+    } finally {
+      if (!options.keep) await deleteKeys(raw.client, `${run}-`);
+      raw.close();
+    }
+  },
+};
+
+async function settingOf(client: Redis): Promise<string> {
+  const get = async (name: string) => ((await client.config('GET', name)) as string[])[1] ?? '?';
+  return `appendonly=${await get('appendonly')} appendfsync=${await get('appendfsync')}`;
+}
+
+async function deleteKeys(client: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await client.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

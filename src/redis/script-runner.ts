@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export interface LuaScript {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+}
+
+export function luaScript(name: string, source: string): LuaScript {
+  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * Runs scripts by their SHA1 (EVALSHA), so a call carries its arguments and not the script.
+ * Scripts are loaded on open; when Redis has forgotten one (SCRIPT FLUSH, a restart, a
+ * failover to a replica that never saw it), the call fails with NOSCRIPT without running,
+ * so loading the script again and repeating the call is safe.
+ */
+export class ScriptRunner {
+  constructor(private readonly client: Redis) {}
+
+  async load(scripts: readonly LuaScript[]): Promise<void> {
+    const pipeline = this.client.pipeline();
+    for (const script of scripts) pipeline.script('LOAD', script.source);
+    for (const [error, sha] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      if (!scripts.some((s) => s.sha === sha)) throw new Error(`Redis returned SHA1 ${String(sha)} for a script Annals computed differently`);
+    }
+  }
+
+  async run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      await this.client.script('LOAD', script.source);
+      return this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}

@@ -1,0 +1,131 @@
+import { COMMON_LUA } from './common.js';
+
+/**
+ * Appends to one or more streams in one atomic step, all or nothing.
+ *
+ * KEYS: log, ids, positions counter, then for each part its stream key and state key.
+ * ARGV: number of parts; for each part: stream name, expected revision (text), event count;
+ *       then for each of its events: id, type, data (JSON), metadata (JSON).
+ * Returns, for each part in turn, its last revision and last position (written, or found by an
+ * idempotent retry), in one flat array.
+ *
+ * Every part is checked before the first write: hard deletion, then idempotency (the call's
+ * ids already recorded), then the expected revision. Only then are positions taken from the
+ * counter and the entries written.
+ */
+export const APPEND_LUA = `#!lua
+${COMMON_LUA}
+local log_key, ids_key, counter_key = KEYS[1], KEYS[2], KEYS[3]
+-- unpack() takes at most a few thousand values: long calls go in chunks.
+local CHUNK = 1000
+
+local function hmget_all(key, fields)
+  local out = {}
+  for from = 1, #fields, CHUNK do
+    local part = redis.call('HMGET', key, unpack(fields, from, math.min(from + CHUNK - 1, #fields)))
+    for k = 1, #part do out[#out + 1] = part[k] end
+  end
+  return out
+end
+
+-- Where each of the part's ids is recorded (nil when it is not), and the first one found.
+local function recorded_ids(part)
+  local ids = {}
+  for e = 0, part.count - 1 do ids[#ids + 1] = ARGV[part.first + 4 * e] end
+  local positions = hmget_all(ids_key, ids)
+  local recorded, first_found = {}, nil
+  for e = 1, part.count do
+    local position = positions[e]
+    local entry = position and log_entry(log_key, position)
+    if entry then
+      local rec = { id = ids[e], stream = field(entry[2], 's'), revision = tonumber(field(entry[2], 'r')), position = position }
+      recorded[e] = rec
+      first_found = first_found or rec
+    end
+  end
+  return recorded, first_found
+end
+
+-- A retry is idempotent when every id is recorded in this stream, consecutively, in the call's
+-- order (and right after an exact expected revision); any other reuse is a duplicate.
+local function idempotent_result(part, recorded, first_found)
+  local first = recorded[1]
+  for e = 1, part.count do
+    local rec = recorded[e]
+    local in_place = rec and first and rec.stream == part.stream and rec.revision == first.revision + e - 1
+      and ((not is_revision(part.expected)) or first.revision == tonumber(part.expected) + 1)
+    if not in_place then
+      local culprit = rec or first_found
+      fail('ANNALS_DUPLICATE_EVENT_ID', {
+        eventId = culprit.id, stream = part.stream,
+        existing = { stream = culprit.stream, revision = int(culprit.revision), position = culprit.position },
+      })
+    end
+  end
+  local last = recorded[part.count]
+  return { last.revision, tonumber(last.position) }
+end
+
+local parts, a = {}, 2
+for p = 1, tonumber(ARGV[1]) do
+  local part = {
+    stream = ARGV[a], expected = ARGV[a + 1], count = tonumber(ARGV[a + 2]), first = a + 3,
+    stream_key = KEYS[2 + 2 * p], meta_key = KEYS[3 + 2 * p],
+  }
+  a = part.first + 4 * part.count
+  parts[p] = part
+end
+
+-- 1. Decide every part; nothing is written yet.
+local total = 0
+for _, part in ipairs(parts) do
+  part.state = load_state(part.stream, part.meta_key)
+  refuse_hard_deleted(part.state)
+  local recorded, first_found = recorded_ids(part)
+  if first_found then
+    part.result = idempotent_result(part, recorded, first_found)
+  else
+    check_expected(part.state, part.expected)
+    total = total + part.count
+  end
+end
+
+-- 2. Write. Positions come from one INCRBY, in part and event order.
+local results = {}
+if total > 0 then
+  local position = redis.call('INCRBY', counter_key, total) - total
+  local now = redis.call('TIME')
+  local recorded_at = int(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+  local id_pairs = {}
+  for _, part in ipairs(parts) do
+    if not part.result then
+      local revision = part.state.revision
+      local first_revision, first_position = int(revision + 1), int(position + 1)
+      for e = 0, part.count - 1 do
+        local k = part.first + 4 * e
+        position = position + 1
+        revision = revision + 1
+        local pos = int(position)
+        redis.call('XADD', log_key, pos .. '-0',
+          'i', ARGV[k], 's', part.stream, 'r', int(revision), 't', ARGV[k + 1], 'd', ARGV[k + 2], 'm', ARGV[k + 3], 'a', recorded_at)
+        id_pairs[#id_pairs + 1] = ARGV[k]
+        id_pairs[#id_pairs + 1] = pos
+      end
+      -- One pointer per append: its events have consecutive revisions and consecutive positions.
+      redis.call('XADD', part.stream_key, first_revision .. '-1', 'p', first_position, 'n', int(part.count))
+      redis.call('HSET', part.meta_key, 'r', int(revision))
+      if part.state.deleted then redis.call('HDEL', part.meta_key, 'd') end
+      part.result = { revision, position }
+    end
+  end
+  for from = 1, #id_pairs, 2 * CHUNK do
+    redis.call('HSET', ids_key, unpack(id_pairs, from, math.min(from + 2 * CHUNK - 1, #id_pairs)))
+  end
+end
+-- Flat, { revision, position } per part: cheaper to encode and to parse than nested arrays.
+for _, part in ipairs(parts) do
+  results[#results + 1] = part.result[1]
+  results[#results + 1] = part.result[2]
+end
+return results
+`;

@@ -1,0 +1,71 @@
+/**
+ * Lua shared by the scripts that decide: how a stream's state is read, how an expected
+ * revision is checked, and how a refusal is reported. The rules are those of
+ * src/store/stream-rules.ts, written a second time in the language Redis runs atomically.
+ *
+ * Refusals are raised as `ANNALS_<CODE> <json facts>` before the script's first write, so a
+ * refused call writes nothing (Redis does not roll a script back). Numbers in the facts are
+ * formatted as integer strings: Lua's own number formatting keeps only 14 digits.
+ */
+export const COMMON_LUA = `
+local function int(n) return string.format('%d', n) end
+
+local function fail(code, facts)
+  error({ err = code .. ' ' .. cjson.encode(facts) })
+end
+
+-- The stream's state hash: r = last revision, d = 'soft'/'hard' when deleted, t = first revision kept.
+local function load_state(stream, meta_key)
+  local v = redis.call('HMGET', meta_key, 'r', 'd', 't')
+  local revision = tonumber(v[1]) or -1
+  local deleted = v[2] or false
+  return {
+    stream = stream,
+    revision = revision,
+    deleted = deleted,
+    exists = (not deleted) and revision >= 0,
+    truncated = tonumber(v[3]) or 0,
+  }
+end
+
+local function is_revision(expected)
+  return string.find(expected, '^%d+$') ~= nil
+end
+
+-- expected: 'any' | 'no_stream' | 'stream_exists' | the exact revision, as text.
+local function check_expected(st, expected)
+  local ok = expected == 'any'
+    or (expected == 'no_stream' and not st.exists)
+    or (expected == 'stream_exists' and st.exists)
+    or (st.exists and is_revision(expected) and expected == int(st.revision))
+  if not ok then
+    fail('ANNALS_WRONG_EXPECTED_REVISION', {
+      stream = st.stream, expected = expected, actual = int(st.exists and st.revision or -1),
+    })
+  end
+end
+
+local function refuse_hard_deleted(st)
+  if st.deleted == 'hard' then fail('ANNALS_STREAM_DELETED', { stream = st.stream }) end
+end
+
+-- A field of a log entry's flat field list.
+local function field(fields, name)
+  for k = 1, #fields, 2 do
+    if fields[k] == name then return fields[k + 1] end
+  end
+  return nil
+end
+
+-- A pointer of a stream's Redis Stream, one per append: its first revision (the entry id
+-- is '<revision>-1'), the first position and the number of events, all consecutive.
+local function pointer(entry)
+  return tonumber(string.sub(entry[1], 1, -3)), tonumber(field(entry[2], 'p')), tonumber(field(entry[2], 'n'))
+end
+
+-- The log entry at a position (given as text), or nil.
+local function log_entry(log_key, position)
+  local id = position .. '-0'
+  return redis.call('XRANGE', log_key, id, id)[1]
+end
+`;
