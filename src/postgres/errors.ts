@@ -1,17 +1,16 @@
-import {
-  AnnalsError,
-  DuplicateEventIdError,
-  InvalidArgumentError,
-  StoreUnavailableError,
-  StreamDeletedError,
-  StreamNotFoundError,
-  WrongExpectedRevisionError,
-} from '../events/errors.js';
-import type { ExpectedRevision } from '../events/types.js';
+import { AnnalsError, StoreUnavailableError } from '../events/errors.js';
+import { NETWORK_ERROR_CODES, refusalError } from '../store/backend-errors.js';
 
 // SQLSTATEs of the connection going away or the server refusing work for now.
 const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '53400', '08000', '08001', '08003', '08004', '08006', '57014']);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+// The SQLSTATEs the store's functions raise (schema.ts), with their facts as JSON in DETAIL.
+const REFUSALS: Record<string, string> = {
+  AN001: 'ANNALS_WRONG_EXPECTED_REVISION',
+  AN002: 'ANNALS_STREAM_DELETED',
+  AN003: 'ANNALS_DUPLICATE_EVENT_ID',
+  AN004: 'ANNALS_STREAM_NOT_FOUND',
+  AN005: 'ANNALS_INVALID_ARGUMENT',
+};
 /** Serialization failure and deadlock: nothing was written, the same call may simply run again. */
 export const TRANSIENT = new Set(['40001', '40P01']);
 
@@ -26,26 +25,9 @@ interface PgError {
 export function toAnnalsError(error: unknown): unknown {
   if (error instanceof AnnalsError) return error;
   const e = (error ?? {}) as PgError;
-  const detail = (): unknown => JSON.parse(e.detail ?? '{}');
-  switch (e.code) {
-    case 'AN001': {
-      const d = detail() as { stream: string; expected: string; actual: number };
-      return new WrongExpectedRevisionError(d.stream, parseExpected(d.expected), Number(d.actual));
-    }
-    case 'AN002':
-      return new StreamDeletedError((detail() as { stream: string }).stream);
-    case 'AN003': {
-      const d = detail() as { eventId: string; stream: string; existing: { stream: string; revision: number; position: number } };
-      return new DuplicateEventIdError(d.eventId, d.stream, d.existing);
-    }
-    case 'AN004':
-      return new StreamNotFoundError((detail() as { stream: string }).stream, 'truncate');
-    case 'AN005': {
-      const d = detail() as { stream: string; before: number; revision: number };
-      return new InvalidArgumentError('before', d.before, `a revision from 0 to ${d.revision + 1} (one past the last revision of "${d.stream}")`);
-    }
-  }
-  if ((e.code && UNAVAILABLE.has(e.code)) || (e.code && NETWORK.has(e.code)) || isConnectionLoss(e.message)) {
+  const refusal = e.code === undefined ? undefined : REFUSALS[e.code];
+  if (refusal) return refusalError(refusal, JSON.parse(e.detail ?? '{}') as Record<string, unknown>) ?? error;
+  if ((e.code && UNAVAILABLE.has(e.code)) || (e.code && NETWORK_ERROR_CODES.has(e.code)) || isConnectionLoss(e.message)) {
     return new StoreUnavailableError('postgres', e.message ?? String(error), { cause: error });
   }
   return error;
@@ -56,8 +38,4 @@ function isConnectionLoss(message: string | undefined): boolean {
     message !== undefined &&
     /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(message)
   );
-}
-
-function parseExpected(text: string): ExpectedRevision {
-  return /^\d+$/.test(text) ? Number(text) : (text as ExpectedRevision);
 }

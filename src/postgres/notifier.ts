@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { Watchers } from '../store/watchers.js';
 
 /**
  * One LISTEN connection per store, shared by all its subscribers, opened while anyone
@@ -7,7 +8,7 @@ import pg from 'pg';
  * A slow poll wakes them too, as a fallback.
  */
 export class Notifier {
-  private readonly listeners = new Set<() => void>();
+  private readonly watchers = new Watchers({ start: () => this.start(), stop: () => this.stop() });
   private client: pg.Client | undefined;
   private poll: NodeJS.Timeout | undefined;
   private reconnect: NodeJS.Timeout | undefined;
@@ -20,22 +21,17 @@ export class Notifier {
   ) {}
 
   watch(listener: () => void): () => void {
-    this.listeners.add(listener);
-    if (this.listeners.size === 1) this.start();
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
-    };
+    return this.watchers.add(listener);
   }
 
   /** Wakes the watchers of this process, e.g. once the transaction that held back a read has ended. */
   wake(): void {
-    for (const listener of [...this.listeners]) listener();
+    this.watchers.wake();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.listeners.clear();
+    this.watchers.close();
     this.stop();
   }
 
@@ -55,14 +51,14 @@ export class Notifier {
   }
 
   private async connect(attempt: number): Promise<void> {
-    if (this.closed || this.listeners.size === 0) return;
+    if (this.closed || !this.watchers.active) return;
     const client = new pg.Client(this.config);
     this.client = client;
     const retry = () => {
       if (this.client !== client) return;
       this.client = undefined;
       void client.end().catch(() => undefined);
-      if (this.closed || this.listeners.size === 0) return;
+      if (this.closed || !this.watchers.active) return;
       this.reconnect = setTimeout(() => void this.connect(attempt + 1), Math.min(2000, 50 * 2 ** attempt));
       this.reconnect.unref();
     };

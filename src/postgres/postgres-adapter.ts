@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
-import type { AllPageQuery, Capabilities, PreparedAppend, StorageAdapter, StoredEvent, StreamPageQuery } from '../store/adapter.js';
+import { ALL_CAPABILITIES, type AllPageQuery, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
 import { toAnnalsError, TRANSIENT } from './errors.js';
 import { BLOCKERS_COLUMN, finalRows, harmlessQuery } from './horizon.js';
 import { Notifier } from './notifier.js';
@@ -32,13 +32,7 @@ type Row = StoredEvent & { blockers: string[] | null };
  */
 export class PostgresAdapter implements StorageAdapter {
   readonly name = 'postgres';
-  readonly capabilities: Capabilities = {
-    multiStreamAppend: true,
-    softDelete: true,
-    hardDelete: true,
-    truncate: true,
-    crossProcessNotifications: true,
-  };
+  readonly capabilities = ALL_CAPABILITIES;
 
   private readonly s: string;
   private readonly channel: string;
@@ -47,6 +41,7 @@ export class PostgresAdapter implements StorageAdapter {
   private notifyAgain = false;
   private heldBackRetries = 0;
   private heldBackTimer: NodeJS.Timeout | undefined;
+  private lastHead = 0;
 
   /** Which of the given 32-bit transaction ids are running without this store's append lock. */
   private readonly harmless = async (candidates: string[]): Promise<Set<string>> => {
@@ -158,7 +153,32 @@ export class PostgresAdapter implements StorageAdapter {
     return rows[0];
   }
 
+  /** A head stays valid for good (finality never goes back), so the store never reports a smaller one. */
   async headPosition(): Promise<number> {
+    this.lastHead = Math.max(this.lastHead, await this.currentHead());
+    return this.lastHead;
+  }
+
+  /**
+   * The last position assigned, when no other appender is running: every position up to it is
+   * decided (committed, or rolled back and never to be used). It is read before looking for
+   * appenders, as one that took a position up to it holds the sequence's lock until it ends.
+   * Otherwise, the last final event (a deleted one no longer counts: see headPosition).
+   */
+  private async currentHead(): Promise<number> {
+    const { rows: assigned } = await this.query<{ last: number }>(
+      'head-assigned',
+      `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last FROM ${this.s}.positions`,
+      [],
+    );
+    const { rows: appending } = await this.query<{ busy: boolean }>(
+      'head-appenders',
+      `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND relation = '${this.s}.positions'::regclass
+          AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS busy`,
+      [],
+    );
+    if (!appending[0]!.busy) return assigned[0]!.last;
     // The last final position: the newest events are the only ones that can be held back.
     const { rows } = await this.query<{ position: number; blockers: string[] | null }>(
       'head',

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Watchers } from '../store/watchers.js';
 
 /**
  * Wakes a store's live subscriptions when the global log grows, whoever appended. One
@@ -12,7 +13,7 @@ import type { Redis } from 'ioredis';
  * between what a subscriber read and what the watcher waits for.
  */
 export class CommitWatcher {
-  private readonly listeners = new Set<() => void>();
+  private readonly watchers = new Watchers({ start: () => this.start(), stop: () => this.stop() });
   private client: Redis | undefined;
   private closed = false;
 
@@ -24,23 +25,17 @@ export class CommitWatcher {
   ) {}
 
   watch(listener: () => void): () => void {
-    if (this.closed) return () => undefined;
-    this.listeners.add(listener);
-    if (this.listeners.size === 1) this.start();
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
-    };
+    return this.watchers.add(listener);
   }
 
   close(): void {
     this.closed = true;
-    this.listeners.clear();
+    this.watchers.close();
     this.stop();
   }
 
   private wake(): void {
-    for (const listener of [...this.listeners]) listener();
+    this.watchers.wake();
   }
 
   private start(): void {

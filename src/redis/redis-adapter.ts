@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreUnavailableError } from '../events/errors.js';
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
-import type { AllPageQuery, Capabilities, PreparedAppend, StorageAdapter, StoredEvent, StreamPageQuery } from '../store/adapter.js';
+import { ALL_CAPABILITIES, type AllPageQuery, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
 import { CommitWatcher } from './commit-watcher.js';
 import type { RedisDurability } from './durability.js';
 import { toStoredEvent, toStoredEvents, type StreamEntry } from './entries.js';
@@ -28,13 +28,7 @@ const READ_PAUSE_MS = 20;
  */
 export class RedisAdapter implements StorageAdapter {
   readonly name = 'redis';
-  readonly capabilities: Capabilities = {
-    multiStreamAppend: true,
-    softDelete: true,
-    hardDelete: true,
-    truncate: true,
-    crossProcessNotifications: true,
-  };
+  readonly capabilities = ALL_CAPABILITIES;
 
   private readonly scripts: ScriptRunner;
   private readonly watcher: CommitWatcher;

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
 import { ReadOnlyStoreError, StoreClosedError } from '../events/errors.js';
 import type { AppendResult, DeletedState, ExpectedRevision, StreamInfo } from '../events/types.js';
-import type { AllPageQuery, Capabilities, PreparedAppend, StorageAdapter, StoredEvent, StreamPageQuery } from '../store/adapter.js';
+import { ALL_CAPABILITIES, type AllPageQuery, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
 import { hardDeleted, planAppend, planDelete, planTruncate, softDeleted, type RecordedId, type StreamState } from '../store/stream-rules.js';
 import { migrate, type SchemaState } from './schema.js';
 import type { SqliteOptions } from './options.js';
 import { retryWhileBusy } from './lock-wait.js';
+import { Watchers } from '../store/watchers.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
 const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
@@ -39,13 +40,7 @@ interface StateRow {
  */
 export class SqliteAdapter implements StorageAdapter {
   readonly name = 'sqlite';
-  readonly capabilities: Capabilities = {
-    multiStreamAppend: true,
-    softDelete: true,
-    hardDelete: true,
-    truncate: true,
-    crossProcessNotifications: true,
-  };
+  readonly capabilities = ALL_CAPABILITIES;
   readonly schema: SchemaState;
 
   private readonly db: Database.Database;
@@ -53,7 +48,7 @@ export class SqliteAdapter implements StorageAdapter {
   private readonly pollIntervalMs: number;
   private readonly busyTimeoutMs: number;
   private readonly statements;
-  private readonly watchers = new Set<() => void>();
+  private readonly watchers = new Watchers({ start: () => this.startPolling(), stop: () => this.stopPolling() });
   private poller: NodeJS.Timeout | undefined;
   private lastDataVersion = 0;
 
@@ -220,26 +215,23 @@ export class SqliteAdapter implements StorageAdapter {
    * something new: a subscriber that is behind reads on without waiting.
    */
   watchExternalCommits(listener: () => void): () => void {
-    this.watchers.add(listener);
-    if (!this.poller) {
-      this.lastDataVersion = this.statements.dataVersion.get() as number;
-      this.poller = setInterval(() => this.poll(), this.pollIntervalMs);
-      this.poller.unref();
-    }
-    return () => {
-      this.watchers.delete(listener);
-      if (this.watchers.size === 0 && this.poller) {
-        clearInterval(this.poller);
-        this.poller = undefined;
-      }
-    };
+    return this.watchers.add(listener);
   }
 
   async close(): Promise<void> {
-    if (this.poller) clearInterval(this.poller);
-    this.poller = undefined;
-    this.watchers.clear();
+    this.watchers.close();
     this.db.close();
+  }
+
+  private startPolling(): void {
+    this.lastDataVersion = this.statements.dataVersion.get() as number;
+    this.poller = setInterval(() => this.poll(), this.pollIntervalMs);
+    this.poller.unref();
+  }
+
+  private stopPolling(): void {
+    clearInterval(this.poller);
+    this.poller = undefined;
   }
 
   private poll(): void {
@@ -252,7 +244,7 @@ export class SqliteAdapter implements StorageAdapter {
       // A timer must not throw (it would end the process): wake the subscribers instead,
       // whose own read meets the same error and hands it to their consumer.
     }
-    for (const listener of [...this.watchers]) listener();
+    this.watchers.wake();
   }
 
   /** Runs a write: refused up front on a read-only store, otherwise as `read`. */

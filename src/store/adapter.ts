@@ -12,6 +12,15 @@ export interface Capabilities {
   readonly crossProcessNotifications: boolean;
 }
 
+/** Everything the contract describes, for backends that do it all. */
+export const ALL_CAPABILITIES: Capabilities = {
+  multiStreamAppend: true,
+  softDelete: true,
+  hardDelete: true,
+  truncate: true,
+  crossProcessNotifications: true,
+};
+
 /** One stream's part of an append, checked and serialised by the core. */
 export interface PreparedAppend {
   readonly stream: string;

@@ -23,6 +23,7 @@ import {
 } from '../events/validate.js';
 import type { Capabilities, PreparedAppend, StorageAdapter, StoredEvent } from './adapter.js';
 import { decodeEvent } from './decode.js';
+import { retryWhileUnavailable } from './retry.js';
 import { Wakeup } from './wakeup.js';
 
 export const DEFAULT_PAGE_SIZE = 500;
@@ -152,7 +153,8 @@ export class EventStore {
   /**
    * Every event after `after` that passes the filter: first those already stored (catch-up),
    * then each new one as it is committed (live), with no gap or duplicate between the two.
-   * It ends only when `signal` aborts or the store closes. Pages are read as the consumer
+   * It ends only when `signal` aborts or the store closes: a retryable failure (a lost
+   * connection, a locked file) is retried with back-off, so an outage delays it. Pages are read as the consumer
    * pulls, so a slow consumer holds one page in memory, never the log.
    */
   subscribe(subscribeOptions?: SubscribeOptions): AsyncIterable<RecordedEvent> {
@@ -174,7 +176,9 @@ export class EventStore {
           let after = start;
           while (!signal.aborted) {
             const seen = wakeup.generation;
-            const page = await adapter.readAllPage({ after, category, types, limit: pageSize });
+            // A lost connection or a locked file delays a subscription; it does not end it.
+            const page = await retryWhileUnavailable(() => adapter.readAllPage({ after, category, types, limit: pageSize }), signal);
+            if (page === undefined) return;
             for (const stored of page) {
               if (signal.aborted) return;
               yield decodeEvent(stored);

@@ -1,5 +1,5 @@
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
-import type { AllPageQuery, Capabilities, PreparedAppend, StorageAdapter, StoredEvent, StreamPageQuery } from './adapter.js';
+import { ALL_CAPABILITIES, type AllPageQuery, type Capabilities, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from './adapter.js';
 import { hardDeleted, NO_STREAM, planAppend, planDelete, planTruncate, softDeleted, type StreamState } from './stream-rules.js';
 import { matchesFilter } from './filter.js';
 
@@ -12,13 +12,8 @@ interface MemoryStream {
 /** An in-process store with the same semantics as the others: for tests and examples. */
 export class MemoryAdapter implements StorageAdapter {
   readonly name = 'memory';
-  readonly capabilities: Capabilities = {
-    multiStreamAppend: true,
-    softDelete: true,
-    hardDelete: true,
-    truncate: true,
-    crossProcessNotifications: false,
-  };
+  // Only this store's object writes it: nothing to notice from elsewhere.
+  readonly capabilities: Capabilities = { ...ALL_CAPABILITIES, crossProcessNotifications: false };
 
   /** Every readable event, ascending by position. */
   private log: StoredEvent[] = [];

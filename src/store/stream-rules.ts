@@ -1,10 +1,10 @@
 import {
   DuplicateEventIdError,
-  InvalidArgumentError,
   StreamDeletedError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../events/errors.js';
+import { truncateBeyondEnd } from './backend-errors.js';
 import type { AppendResult, DeletedState, ExpectedRevision } from '../events/types.js';
 import type { PreparedAppend } from './adapter.js';
 
@@ -116,7 +116,7 @@ export function planTruncate(stream: string, state: StreamState, before: number)
   if (state.deleted === 'hard') throw new StreamDeletedError(stream);
   if (!state.exists) throw new StreamNotFoundError(stream, 'truncate');
   if (before > state.revision + 1) {
-    throw new InvalidArgumentError('before', before, `a revision from 0 to ${state.revision + 1} (one past the last revision of "${stream}")`);
+    throw truncateBeyondEnd(stream, before, state.revision);
   }
   return Math.max(state.truncatedBefore, before);
 }

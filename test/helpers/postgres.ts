@@ -85,11 +85,6 @@ export class PostgresTestContext {
     return client;
   }
 
-  async endClient(client: pg.Client): Promise<void> {
-    this.clients.delete(client);
-    await client.end().catch(() => undefined);
-  }
-
   async cleanup(): Promise<void> {
     // Clients first: one left in a transaction by a failed test may hold a lock a store's call waits for.
     for (const client of this.clients) await client.end().catch(() => undefined);

@@ -48,6 +48,31 @@ async function seam(f: Fixture, options: { slow?: boolean; otherConnection?: boo
 }
 
 function subscribeTests(suite: Suite): void {
+  suite.test('headPosition is 0 on an empty store, then the last position, and nothing is readable after it', async (f) => {
+    const store = await f.store();
+    expect(await store.headPosition()).toBe(0);
+    await seed(store, 'order-1', 2);
+    const { position } = await store.append('order-2', [anEvent('Placed')]);
+    expect(await store.headPosition()).toBe(position);
+    await store.deleteStream('order-2');
+    const head = await store.headPosition();
+    expect(head).toBeLessThanOrEqual(position);
+    expect(await collect(store.readAll({ after: head }))).toEqual([]);
+  });
+
+  suite.test('subscribing after headPosition delivers only events committed from then on', async (f) => {
+    const store = await f.store();
+    await seed(store, 'order-1', 3);
+    const controller = new AbortController();
+    const iterator = store.subscribe({ after: await store.headPosition(), signal: controller.signal })[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    const live = someEvents(1);
+    await store.append('order-2', live);
+    expect((await pending).value.id).toBe(live[0]!.id);
+    controller.abort();
+    expect((await iterator.next()).done).toBe(true);
+  });
+
   suite.test('catches up with stored events, then delivers new ones live', async (f) => {
     const store = await f.store();
     const stored = await seed(store, 'order-1', 3);
