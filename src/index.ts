@@ -6,3 +6,4 @@ export { openStore, SUPPORTED_URLS, type OpenStoreOptions } from './store/open-s
 export { MemoryAdapter } from './store/memory-adapter.js';
 export type { StorageAdapter, Capabilities, PreparedAppend, StoredEvent, StreamPageQuery, AllPageQuery } from './store/adapter.js';
 export type { PreparedEvent } from './events/validate.js';
+export * from './command/index.js';

@@ -1,6 +1,7 @@
-// The bank's domain: plain data and plain functions, no store and no framework.
-// State is a fold of events (`evolve`); commands are decided into events (`decide…`),
-// or refused with a typed domain error. Amounts are integers in cents.
+// The bank's domain as a decider: plain data and plain functions, no store and no framework.
+// State is a fold of events (`evolve`); commands are decided into events (`decide`), or refused
+// with a typed domain error. Amounts are integers in cents.
+import type { Decider } from '../../src/index.js';
 
 export type AccountEvent =
   | { readonly type: 'AccountOpened'; readonly data: { readonly owner: string } }
@@ -9,81 +10,75 @@ export type AccountEvent =
   | { readonly type: 'TransferSent'; readonly data: { readonly transferId: string; readonly to: string; readonly amount: number } }
   | { readonly type: 'TransferReceived'; readonly data: { readonly transferId: string; readonly from: string; readonly amount: number } };
 
-export const ACCOUNT_EVENT_TYPES: readonly AccountEvent['type'][] = [
-  'AccountOpened',
-  'MoneyDeposited',
-  'MoneyWithdrawn',
-  'TransferSent',
-  'TransferReceived',
-];
-
 export type Account = {
   readonly status: 'none' | 'open';
   readonly owner: string | null;
   readonly balance: number;
 };
 
-export type AccountCommand =
+/** `commandId`, when given, makes the command idempotent (see docs/commands.md). */
+export type AccountCommand = { readonly commandId?: string } & (
   | { readonly type: 'OpenAccount'; readonly owner: string }
   | { readonly type: 'Deposit'; readonly amount: number }
-  | { readonly type: 'Withdraw'; readonly amount: number };
+  | { readonly type: 'Withdraw'; readonly amount: number }
+  | { readonly type: 'SendTransfer'; readonly transferId: string; readonly to: string; readonly amount: number }
+  | { readonly type: 'ReceiveTransfer'; readonly transferId: string; readonly from: string; readonly amount: number }
+);
 
-export type Transfer = { readonly transferId: string; readonly from: string; readonly to: string; readonly amount: number };
+export const account = {
+  initialState: (): Account => ({ status: 'none', owner: null, balance: 0 }),
 
-export const initialState: Account = { status: 'none', owner: null, balance: 0 };
+  evolve: (state: Account, event: AccountEvent): Account => {
+    switch (event.type) {
+      case 'AccountOpened':
+        return { status: 'open', owner: event.data.owner, balance: 0 };
+      case 'MoneyDeposited':
+      case 'TransferReceived':
+        return { ...state, balance: state.balance + event.data.amount };
+      case 'MoneyWithdrawn':
+      case 'TransferSent':
+        return { ...state, balance: state.balance - event.data.amount };
+    }
+  },
 
-export function evolve(state: Account, event: AccountEvent): Account {
-  switch (event.type) {
-    case 'AccountOpened':
-      return { status: 'open', owner: event.data.owner, balance: 0 };
-    case 'MoneyDeposited':
-    case 'TransferReceived':
-      return { ...state, balance: state.balance + event.data.amount };
-    case 'MoneyWithdrawn':
-    case 'TransferSent':
-      return { ...state, balance: state.balance - event.data.amount };
-  }
-}
-
-export function fold(events: Iterable<AccountEvent>, state: Account = initialState): Account {
-  for (const event of events) state = evolve(state, event);
-  return state;
-}
-
-export function decide(command: AccountCommand, state: Account): AccountEvent[] {
-  switch (command.type) {
-    case 'OpenAccount':
-      if (state.status === 'open') throw new AccountAlreadyOpen();
-      return [{ type: 'AccountOpened', data: { owner: command.owner } }];
-    case 'Deposit':
-      assertOpen(state);
-      assertAmount(command.amount);
-      return [{ type: 'MoneyDeposited', data: { amount: command.amount } }];
-    case 'Withdraw':
-      assertOpen(state);
-      assertAmount(command.amount);
-      assertFunds(state, command.amount);
-      return [{ type: 'MoneyWithdrawn', data: { amount: command.amount } }];
-  }
-}
-
-/** A transfer touches two accounts: one event for each, to be written together or not at all. */
-export function decideTransfer(transfer: Transfer, from: Account, to: Account): { from: AccountEvent[]; to: AccountEvent[] } {
-  if (transfer.from === transfer.to) throw new InvalidAmount(transfer.amount, 'a transfer needs two different accounts');
-  assertOpen(from);
-  assertOpen(to);
-  assertAmount(transfer.amount);
-  assertFunds(from, transfer.amount);
-  const { transferId, amount } = transfer;
-  return {
-    from: [{ type: 'TransferSent', data: { transferId, to: transfer.to, amount } }],
-    to: [{ type: 'TransferReceived', data: { transferId, from: transfer.from, amount } }],
-  };
-}
+  decide: (command: AccountCommand, state: Account): AccountEvent[] => {
+    switch (command.type) {
+      case 'OpenAccount':
+        if (state.status === 'open') throw new AccountAlreadyOpen();
+        return [{ type: 'AccountOpened', data: { owner: command.owner } }];
+      case 'Deposit':
+        assertOpen(state);
+        assertAmount(command.amount);
+        return [{ type: 'MoneyDeposited', data: { amount: command.amount } }];
+      case 'Withdraw':
+        assertOpen(state);
+        assertAmount(command.amount);
+        assertFunds(state, command.amount);
+        return [{ type: 'MoneyWithdrawn', data: { amount: command.amount } }];
+      case 'SendTransfer': {
+        const { transferId, to, amount } = command;
+        assertOpen(state);
+        assertAmount(amount);
+        assertFunds(state, amount);
+        return [{ type: 'TransferSent', data: { transferId, to, amount } }];
+      }
+      case 'ReceiveTransfer': {
+        const { transferId, from, amount } = command;
+        assertOpen(state);
+        assertAmount(amount);
+        return [{ type: 'TransferReceived', data: { transferId, from, amount } }];
+      }
+    }
+  },
+} satisfies Decider<Account, AccountCommand, AccountEvent>;
 
 /** A refusal by the domain: the command was understood and is not allowed. */
 export abstract class BankError extends Error {
   abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
 }
 
 export class InsufficientFunds extends BankError {

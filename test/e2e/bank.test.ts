@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type RecordedEvent } from '../../src/index.js';
-import { fold } from '../../examples/bank/account.js';
-import { toAccountEvent } from '../../examples/bank/account-store.js';
+import { foldEvents, openStore, toDecidedEvent, type RecordedEvent } from '../../src/index.js';
+import { account, type AccountEvent } from '../../examples/bank/account.js';
+
+const fold = (events: readonly RecordedEvent[]) => foldEvents(account, events.map((e) => toDecidedEvent<AccountEvent>(e)));
 
 const MAIN = fileURLToPath(new URL('../../dist/examples/bank/main.js', import.meta.url));
 
@@ -62,10 +63,13 @@ describe('the bank example (npm start)', () => {
       expect(stdout).toContain(`balances folded from the log: Alice 70.00 (revision 2), Bob 50.00 (revision 1)`);
       expect(stdout).toContain('refused by the domain with InsufficientFunds (balance 50.00); nothing written');
       expect(stdout).toContain('Alice expected revision 2 -> 3, Bob expected revision 1 -> 2: one transaction');
-      expect(stdout).toContain('WrongExpectedRevisionError ANNALS_WRONG_EXPECTED_REVISION, the stream is at 4');
+      expect(stdout).toContain('teller 1 withdraws 20.00: appended at revision 4');
+      expect(stdout).toContain('teller 2 withdraws 15.00 on revision 3: WrongExpectedRevisionError ANNALS_WRONG_EXPECTED_REVISION, the stream is at 4');
       expect(stdout).toContain("hint: Reload the stream and decide again, or append with expectedRevision 'any'.");
       expect(stdout).toContain('decides again: appended at revision 5, balance 10.00');
-      expect(stdout).toContain(`events in account-bob-${id}: 4 before the retry, 4 after`);
+      expect(stdout).toContain('the handler reloads and decides again: appended at revision 5, balance 10.00');
+      expect(stdout).toContain('same commandId) again: revision 3, position ');
+      expect(stdout).toContain(`events in account-bob-${id}: 4 before the retry, 4 after; causationId is the command id: yes`);
       expect(stdout).toContain('10 events of this run folded from scratch: Alice 10.00, Bob 85.00');
       expect(stdout).toContain('equal to the live state: yes');
       expect(stdout).toContain(`store: ${join(dir, 'annals.db')} (sqlite:./annals.db)`);
@@ -98,14 +102,19 @@ describe('the bank example (npm start)', () => {
           'MoneyWithdrawn',
         ]);
         expect(bob.map((e) => e.type)).toEqual(['AccountOpened', 'MoneyDeposited', 'TransferReceived', 'MoneyDeposited']);
-        expect(fold(alice.map(toAccountEvent))).toEqual({ status: 'open', owner: 'Alice', balance: 1_000 });
-        expect(fold(bob.map(toAccountEvent))).toEqual({ status: 'open', owner: 'Bob', balance: 8_500 });
+        expect(fold(alice)).toEqual({ status: 'open', owner: 'Alice', balance: 1_000 });
+        expect(fold(bob)).toEqual({ status: 'open', owner: 'Bob', balance: 8_500 });
 
         // The two halves of the transfer carry the same correlation id.
         const sent = alice.find((e) => e.type === 'TransferSent')!;
         const received = bob.find((e) => e.type === 'TransferReceived')!;
         expect(sent.metadata.correlationId).toMatch(/^[0-9a-f-]{36}$/);
         expect(received.metadata.correlationId).toBe(sent.metadata.correlationId);
+
+        // The deposit sent twice: once in the log, with the command id as causation and correlation.
+        const deposit = bob[3]!;
+        expect(deposit.metadata.causationId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(deposit.metadata.correlationId).toBe(deposit.metadata.causationId);
 
         const info = await store.streamInfo(`account-bob-${id}`);
         expect(info).toMatchObject({ exists: true, revision: 3, deleted: false });

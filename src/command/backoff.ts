@@ -1,0 +1,25 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Backoff {
+  /** The cap of the first wait, in milliseconds. Default 10. */
+  readonly initialMs?: number;
+  /** No wait is longer than this. Default 1000. */
+  readonly maxMs?: number;
+}
+
+export const DEFAULT_BACKOFF = { initialMs: 10, maxMs: 1000 } as const;
+
+/**
+ * The wait before retry number `retry` (1, 2, …): a random time between 0 and
+ * min(maxMs, initialMs · 2^(retry-1)) ("full jitter"), so that writers that collided once
+ * spread out instead of colliding again in step.
+ */
+export function backoffDelay(retry: number, backoff: Required<Backoff>, random: () => number = Math.random): number {
+  const cap = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(random() * cap);
+}
+
+export async function waitBeforeRetry(retry: number, backoff: Required<Backoff>): Promise<void> {
+  const delay = backoffDelay(retry, backoff);
+  if (delay > 0) await sleep(delay);
+}

@@ -1,0 +1,43 @@
+import type { EventMetadata } from '../events/types.js';
+
+/**
+ * An event as a decider returns it: a plain object with a `type`, JSON `data` and optional
+ * `metadata`. The handler gives it an id and adds correlation and causation metadata.
+ */
+export interface DecidedEvent {
+  readonly type: string;
+  readonly data?: unknown;
+  readonly metadata?: EventMetadata;
+}
+
+/**
+ * The write side of one kind of stream, as three plain functions over plain data:
+ * - `initialState()`: the state of a stream without events;
+ * - `evolve(state, event)`: the state after one more event (pure, never throws for a known event);
+ * - `decide(command, state)`: the events a command produces, or a thrown domain error.
+ *
+ * Write it as an object literal that `satisfies Decider<State, Command, Event>`: the call sites
+ * (handleCommand, the test DSL) then infer the three unions from the object.
+ */
+export interface Decider<State, Command, Event extends DecidedEvent> {
+  readonly initialState: () => State;
+  readonly evolve: (state: State, event: Event) => State;
+  readonly decide: (command: Command, state: State) => readonly Event[];
+}
+
+/** Any decider, for generic constraints. */
+export type AnyDecider = Decider<any, any, any>;
+
+export type StateOf<D> = D extends Decider<infer S, any, any> ? S : never;
+export type CommandOf<D> = D extends Decider<any, infer C, any> ? C : never;
+export type EventOf<D> = D extends Decider<any, any, infer E> ? E : never;
+
+/** Folds events into a state, from the decider's initial state unless one is given. */
+export function foldEvents<State, Event extends DecidedEvent>(
+  decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>,
+  events: Iterable<Event>,
+  state: State = decider.initialState(),
+): State {
+  for (const event of events) state = decider.evolve(state, event);
+  return state;
+}

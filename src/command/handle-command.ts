@@ -1,0 +1,83 @@
+import { DuplicateEventIdError, InvalidArgumentError, WrongExpectedRevisionError } from '../events/errors.js';
+import type { AppendResult, EventInput, JsonValue, RecordedEvent } from '../events/types.js';
+import { waitBeforeRetry } from './backoff.js';
+import { foldEvents, type DecidedEvent, type Decider } from './decider.js';
+import { commandEventId } from './event-ids.js';
+import { findHandledCommand } from './handled-command.js';
+import { loadState, toDecidedEvent, type CommandStore } from './load-state.js';
+import { resolveOptions, type HandleCommandOptions, type ResolvedOptions } from './options.js';
+import type { CommandResult, RecordedOf } from './result.js';
+
+/**
+ * Handles one command on one stream: folds the stream into the decider's state, decides, and
+ * appends the decided events with the exact revision it loaded ('no_stream' for a stream without
+ * events). When another writer got there first (WrongExpectedRevisionError), it waits a jittered,
+ * growing time, reloads and decides again, up to `maxRetries` times, then throws the last conflict.
+ *
+ * - Errors thrown by `decide` (domain refusals) reach the caller unchanged; nothing is appended.
+ * - A decision without events appends nothing and returns the loaded state and revision, with
+ *   `position: undefined`.
+ * - With a command id (option `commandId`, or a `commandId` field on the command), the events get
+ *   ids derived from it and `causationId` = the id; handling the same command again on the same
+ *   stream appends nothing and returns the original result, even after the stream moved on.
+ */
+export async function handleCommand<State, Command, Event extends DecidedEvent>(
+  store: CommandStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+  command: Command,
+  options?: HandleCommandOptions,
+): Promise<CommandResult<State, Event>> {
+  const resolved = resolveOptions(command, options);
+  const { commandId, maxRetries } = resolved;
+  for (let attempt = 1; ; attempt++) {
+    if (commandId !== undefined) {
+      const handled = await findHandledCommand(store, decider, stream, commandId);
+      if (handled) return handled;
+    }
+    const loaded = await loadState(store, decider, stream);
+    const decided = decider.decide(command, loaded.state);
+    if (!Array.isArray(decided)) throw new InvalidArgumentError('the result of decide', decided, 'an array of events ([] for none)');
+    if (decided.length === 0) return { events: [], state: loaded.state, streamRevision: loaded.revision, position: undefined };
+    const inputs = decided.map((event, index) => toEventInput(event, stream, index, resolved));
+    try {
+      const appended = await store.append(stream, inputs, { expectedRevision: loaded.expectedRevision });
+      const events = await readAppended(store, appended, inputs.length);
+      // Folded from the events as recorded, so the state is exactly what a reload gives.
+      const folded = events.length === decided.length ? events.map((e) => toDecidedEvent<Event>(e)) : decided;
+      return { events: events as unknown as RecordedOf<Event>[], state: foldEvents(decider, folded, loaded.state), ...positionOf(appended) };
+    } catch (error) {
+      // The same command, handled at the same time by another caller, was written first:
+      // the next turn finds it and returns its result.
+      if (commandId !== undefined && error instanceof DuplicateEventIdError && error.existing?.stream === stream && attempt <= maxRetries) continue;
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      resolved.onConflict?.(error, attempt);
+      if (attempt > maxRetries) throw error;
+      await waitBeforeRetry(attempt, resolved.backoff);
+    }
+  }
+}
+
+function toEventInput(event: DecidedEvent, stream: string, index: number, options: ResolvedOptions): EventInput {
+  if (typeof event !== 'object' || event === null) throw new InvalidArgumentError(`decided event #${index}`, event, 'an event { type, data?, metadata? }');
+  const input: { -readonly [K in keyof EventInput]: EventInput[K] } = {
+    type: event.type,
+    metadata: { ...options.baseMetadata, ...event.metadata, ...options.ids },
+  };
+  if (event.data !== undefined) input.data = event.data as JsonValue;
+  if (options.commandId !== undefined) input.id = commandEventId(stream, options.commandId, index);
+  return input;
+}
+
+/** The events just appended, as recorded: the last `count` revisions up to the append's. */
+async function readAppended(store: CommandStore, appended: AppendResult, count: number): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const event of store.readStream(appended.stream, { fromRevision: appended.streamRevision - count + 1, maxCount: count })) {
+    events.push(event);
+  }
+  return events;
+}
+
+function positionOf(appended: AppendResult): { streamRevision: number; position: number } {
+  return { streamRevision: appended.streamRevision, position: appended.position };
+}

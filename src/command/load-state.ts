@@ -1,0 +1,48 @@
+import type { ExpectedRevision, RecordedEvent } from '../events/types.js';
+import type { EventStore } from '../store/event-store.js';
+import type { DecidedEvent, Decider } from './decider.js';
+
+/** What the command side needs of a store (an EventStore has all of it; a test or a proxy may wrap one). */
+export type CommandStore = Pick<EventStore, 'readStream' | 'append' | 'getEvent' | 'streamInfo'>;
+
+export interface LoadedState<State> {
+  readonly state: State;
+  /** The revision of the stream's last event, -1 when it has none. */
+  readonly revision: number;
+  /** What the next append must find: `revision`, or 'no_stream' when the stream has no events. */
+  readonly expectedRevision: ExpectedRevision;
+}
+
+/**
+ * Folds a stream's events into the decider's state, one page at a time (memory holds a page,
+ * never the stream). `maxCount` stops after that many events (to rebuild the state as it was).
+ */
+export async function loadState<State, Event extends DecidedEvent>(
+  store: CommandStore,
+  decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>,
+  stream: string,
+  options: { readonly maxCount?: number } = {},
+): Promise<LoadedState<State>> {
+  let state = decider.initialState();
+  let revision = -1;
+  const read = options.maxCount === undefined ? store.readStream(stream) : store.readStream(stream, { maxCount: options.maxCount });
+  for await (const recorded of read) {
+    state = decider.evolve(state, toDecidedEvent<Event>(recorded));
+    revision = recorded.revision;
+  }
+  if (revision >= 0) return { state, revision, expectedRevision: revision };
+  // No events: never written or soft-deleted ('no_stream' passes), or truncated to nothing
+  // (still live at its revision, which 'no_stream' would never match).
+  const info = await store.streamInfo(stream);
+  return info.exists && info.revision >= 0
+    ? { state, revision: info.revision, expectedRevision: info.revision }
+    : { state, revision: -1, expectedRevision: 'no_stream' };
+}
+
+/**
+ * The decider's view of a recorded event: its type, data and metadata. Events of the stream are
+ * taken to be the decider's (typed schemas that check this are coming with event schemas).
+ */
+export function toDecidedEvent<Event extends DecidedEvent>(recorded: RecordedEvent): Event {
+  return { type: recorded.type, data: recorded.data, metadata: recorded.metadata } as unknown as Event;
+}
