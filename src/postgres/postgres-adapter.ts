@@ -105,11 +105,12 @@ export class PostgresAdapter implements StorageAdapter {
       events.map((e) => e.event.type),
       events.map((e) => e.event.data),
       events.map((e) => e.event.metadata),
+      events.some((e) => !e.event.generated),
     ];
     const { rows } = await this.query<{ out_stream: string; out_revision: number; out_position: number }>(
       'append',
       `SELECT out_stream, out_revision, out_position FROM ${this.s}.append_events(
-         $1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::uuid[], $8::text[], $9::text[], $10::text[])`,
+         $1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::boolean)`,
       values,
     );
     this.notifyCommitted();

@@ -68,8 +68,14 @@ END $fn$;
 -- belongs to (1-based) and its offset in that part.
 CREATE FUNCTION ${s}.append_events(
   p_streams text[], p_categories text[], p_expected text[], p_counts int[],
-  p_parts int[], p_offsets int[], p_ids uuid[], p_types text[], p_data text[], p_metadata text[]
-) RETURNS TABLE (out_stream text, out_revision bigint, out_position bigint) LANGUAGE plpgsql AS $fn$
+  p_parts int[], p_offsets int[], p_ids uuid[], p_types text[], p_data text[], p_metadata text[],
+  -- False when the store generated every id: a fresh random UUID cannot be recorded already.
+  p_any_given boolean DEFAULT true
+) RETURNS TABLE (out_stream text, out_revision bigint, out_position bigint) LANGUAGE plpgsql
+-- Every look-up here is by key. The plans of a session are cached from when the tables were
+-- small, where a sequential scan looks cheapest, and would then scan a growing log on every append.
+SET enable_seqscan = off
+AS $fn$
 DECLARE
   parts        int := array_length(p_streams, 1);
   first_revs   bigint[] := array_fill(NULL::bigint, ARRAY[parts]);
@@ -97,7 +103,7 @@ BEGIN
   FOR i IN 1 .. parts LOOP
     hi := lo + p_counts[i] - 1;
     st := ${s}.lock_stream(p_streams[i]);  -- already locked: reads the row, refuses a hard-deleted stream
-    IF EXISTS (SELECT 1 FROM ${s}.events e WHERE e.id = ANY (p_ids[lo:hi])) THEN
+    IF p_any_given AND EXISTS (SELECT 1 FROM ${s}.events e WHERE e.id = ANY (p_ids[lo:hi])) THEN
       -- Idempotent only when every id is here, consecutive, in order (and right after an exact expected revision).
       -- A flag, not "culprit IS NOT NULL": a row test is false as soon as one field is null (a new id's row).
       has_culprit := false; any_found := NULL; first_found := NULL;
