@@ -53,7 +53,7 @@ export class RedisAdapter implements StorageAdapter {
     const args: (string | number)[] = [batch.length];
     for (const { stream, events, expectedRevision } of batch) {
       scriptKeys.push(keys.stream(stream), keys.meta(stream));
-      args.push(stream, String(expectedRevision), events.length);
+      args.push(stream, String(expectedRevision), events.length, events.some((e) => !e.generated) ? '1' : '0');
       for (const event of events) args.push(event.id, event.type, event.data, event.metadata);
     }
     const reply = (await this.run(SCRIPTS.append, scriptKeys, args)) as number[];

@@ -4,7 +4,9 @@ import { COMMON_LUA } from './common.js';
  * Appends to one or more streams in one atomic step, all or nothing.
  *
  * KEYS: log, ids, positions counter, then for each part its stream key and state key.
- * ARGV: number of parts; for each part: stream name, expected revision (text), event count;
+ * ARGV: number of parts; for each part: stream name, expected revision (text), event count,
+ *       '1' when any of its ids was given by the caller ('0' when the store generated them all:
+ *       a fresh random UUID cannot be recorded already, so the look-up is skipped);
  *       then for each of its events: id, type, data (JSON), metadata (JSON).
  * Returns, for each part in turn, its last revision and last position (written, or found by an
  * idempotent retry), in one flat array.
@@ -69,7 +71,7 @@ end
 local parts, a = {}, 2
 for p = 1, tonumber(ARGV[1]) do
   local part = {
-    stream = ARGV[a], expected = ARGV[a + 1], count = tonumber(ARGV[a + 2]), first = a + 3,
+    stream = ARGV[a], expected = ARGV[a + 1], count = tonumber(ARGV[a + 2]), given = ARGV[a + 3] == '1', first = a + 4,
     stream_key = KEYS[2 + 2 * p], meta_key = KEYS[3 + 2 * p],
   }
   a = part.first + 4 * part.count
@@ -81,7 +83,8 @@ local total = 0
 for _, part in ipairs(parts) do
   part.state = load_state(part.stream, part.meta_key)
   refuse_hard_deleted(part.state)
-  local recorded, first_found = recorded_ids(part)
+  local recorded, first_found = nil, nil
+  if part.given then recorded, first_found = recorded_ids(part) end
   if first_found then
     part.result = idempotent_result(part, recorded, first_found)
   else
