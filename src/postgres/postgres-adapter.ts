@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
-import { ALL_CAPABILITIES, type AllPageQuery, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
+import { ALL_CAPABILITIES, type AllPageQuery, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
 import { toAnnalsError, TRANSIENT } from './errors.js';
 import { BLOCKERS_COLUMN, finalRows, harmlessQuery } from './horizon.js';
 import { Notifier } from './notifier.js';
@@ -53,6 +53,7 @@ export class PostgresAdapter implements StorageAdapter {
     private readonly pool: pg.Pool,
     readonly schemaName: string,
     readonly schema: SchemaState,
+    readonly durability: Durability,
     config: pg.ClientConfig,
     private readonly pollIntervalMs: number,
   ) {
@@ -79,7 +80,8 @@ export class PostgresAdapter implements StorageAdapter {
       const client = await pool.connect();
       try {
         const state = await migrate(client, schemaName, pg.escapeIdentifier(schemaName), options.migrate ?? true);
-        return new PostgresAdapter(pool, schemaName, state, config, options.pollIntervalMs ?? 1000);
+        const durability = await readDurability(client);
+        return new PostgresAdapter(pool, schemaName, state, durability, config, options.pollIntervalMs ?? 1000);
       } finally {
         client.release();
       }
@@ -283,4 +285,18 @@ export class PostgresAdapter implements StorageAdapter {
       this.notifying = undefined;
     });
   }
+}
+
+/** The server's settings that decide whether a commit is on disk when it is acknowledged. */
+async function readDurability(client: pg.PoolClient): Promise<Durability> {
+  const { rows } = await client.query<{ synchronous_commit: string; fsync: string }>(
+    `SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('fsync') AS fsync`,
+  );
+  const { synchronous_commit: synchronousCommit, fsync } = rows[0]!;
+  const risks: string[] = [];
+  if (fsync !== 'on') risks.push(`fsync is '${fsync}': a crash of the server or the machine can lose or corrupt committed data`);
+  if (synchronousCommit === 'off') {
+    risks.push(`synchronous_commit is 'off': a crash of the server can lose appends acknowledged in the last moments before it`);
+  }
+  return risks.length === 0 ? { safe: true } : { safe: false, risk: risks.join('; ') };
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { ReadOnlyStoreError, StoreClosedError } from '../events/errors.js';
 import type { AppendResult, DeletedState, ExpectedRevision, StreamInfo } from '../events/types.js';
-import { ALL_CAPABILITIES, type AllPageQuery, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
+import { ALL_CAPABILITIES, type AllPageQuery, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
 import { hardDeleted, planAppend, planDelete, planTruncate, softDeleted, type RecordedId, type StreamState } from '../store/stream-rules.js';
 import { migrate, type SchemaState } from './schema.js';
 import type { SqliteOptions } from './options.js';
@@ -42,6 +42,7 @@ export class SqliteAdapter implements StorageAdapter {
   readonly name = 'sqlite';
   readonly capabilities = ALL_CAPABILITIES;
   readonly schema: SchemaState;
+  readonly durability: Durability;
 
   private readonly db: Database.Database;
   private readonly isReadonly: boolean;
@@ -70,6 +71,7 @@ export class SqliteAdapter implements StorageAdapter {
       if (!this.isReadonly) this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       this.schema = migrate(this.db, location, { migrate: options.migrate ?? true, readonly: this.isReadonly });
+      this.durability = sqliteDurability(location, options.synchronous ?? 'full');
       this.db.pragma('busy_timeout = 0');
     } catch (error) {
       this.db.close();
@@ -268,4 +270,17 @@ export class SqliteAdapter implements StorageAdapter {
     const revision = Math.max(row.max_revision ?? -1, row.revision ?? -1);
     return { revision, exists: !deleted && revision >= 0, deleted, truncatedBefore: row.truncated_before ?? 0 };
   }
+}
+
+function sqliteDurability(location: string, synchronous: 'full' | 'normal'): Durability {
+  if (location === ':memory:' || location === '') {
+    return { safe: false, risk: 'an in-memory SQLite database: every event is lost when the store closes' };
+  }
+  if (synchronous === 'normal') {
+    return {
+      safe: false,
+      risk: "synchronous is 'normal': a power loss or operating-system crash can lose the last appends acknowledged before it (a crash of the process loses nothing)",
+    };
+  }
+  return { safe: true };
 }

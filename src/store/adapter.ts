@@ -12,6 +12,14 @@ export interface Capabilities {
   readonly crossProcessNotifications: boolean;
 }
 
+/** Whether an acknowledged append survives a crash, as the backend is configured. */
+export interface Durability {
+  /** True when every acknowledged append survives a crash of the process, the server and the machine. */
+  readonly safe: boolean;
+  /** What can be lost, in words; absent when safe. */
+  readonly risk?: string;
+}
+
 /** Everything the contract describes, for backends that do it all. */
 export const ALL_CAPABILITIES: Capabilities = {
   multiStreamAppend: true,
@@ -65,6 +73,8 @@ export interface StorageAdapter {
   /** Short name used in messages, e.g. 'sqlite'. */
   readonly name: string;
   readonly capabilities: Capabilities;
+  /** How durable acknowledged appends are, as the backend is configured. */
+  readonly durability: Durability;
   /** The database schema's version, for backends that migrate one. */
   readonly schema?: { readonly version: number; readonly migratedFrom: number };
   /** Checks every part (expected revision, idempotency, deletion) and writes all of them, or nothing. */

@@ -21,7 +21,7 @@ import {
   parseExpectedRevision,
   prepareEvents,
 } from '../events/validate.js';
-import type { Capabilities, PreparedAppend, StorageAdapter, StoredEvent } from './adapter.js';
+import type { Capabilities, Durability, PreparedAppend, StorageAdapter, StoredEvent } from './adapter.js';
 import { decodeEvent } from './decode.js';
 import { retryWhileUnavailable } from './retry.js';
 import { Wakeup } from './wakeup.js';
@@ -54,6 +54,11 @@ export class EventStore {
   /** The backend's name: 'memory', 'sqlite', … */
   get backend(): string {
     return this.adapter.name;
+  }
+
+  /** Whether an acknowledged append survives a crash, and if not, what can be lost. */
+  get durability(): Durability {
+    return this.adapter.durability;
   }
 
   /** The schema version of the database, and the version found on open (before migrations), for backends that have one. */

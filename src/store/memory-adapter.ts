@@ -1,5 +1,5 @@
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
-import { ALL_CAPABILITIES, type AllPageQuery, type Capabilities, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from './adapter.js';
+import { ALL_CAPABILITIES, type AllPageQuery, type Capabilities, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from './adapter.js';
 import { hardDeleted, NO_STREAM, planAppend, planDelete, planTruncate, softDeleted, type StreamState } from './stream-rules.js';
 import { matchesFilter } from './filter.js';
 
@@ -16,6 +16,8 @@ export class MemoryAdapter implements StorageAdapter {
   readonly capabilities: Capabilities = { ...ALL_CAPABILITIES, crossProcessNotifications: false };
 
   /** Every readable event, ascending by position. */
+  readonly durability: Durability = { safe: false, risk: 'the memory store keeps events in this process only: all of them are lost when it ends' };
+
   private log: StoredEvent[] = [];
   private readonly streams = new Map<string, MemoryStream>();
   private readonly byId = new Map<string, StoredEvent>();

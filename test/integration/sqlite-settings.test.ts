@@ -26,6 +26,17 @@ describe('SQLite: durability and locking settings', () => {
     expect(await settingsOf(newFile())).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000 });
   });
 
+  it('reports a file with synchronous FULL as durable, and says what NORMAL or memory can lose', async () => {
+    const stores = [await openStore(`sqlite:${newFile()}`), await openStore(`sqlite:${newFile()}?synchronous=normal`), await openStore('sqlite::memory:')];
+    try {
+      expect(stores.map((s) => s.durability.safe)).toEqual([true, false, false]);
+      expect(stores[1]!.durability.risk).toMatch(/power loss/);
+      expect(stores[2]!.durability.risk).toMatch(/in-memory/);
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+
   it('takes synchronous and busyTimeoutMs from the URL', async () => {
     expect(await settingsOf(`${newFile()}?synchronous=normal&busyTimeoutMs=250`)).toEqual({
       journalMode: 'wal',

@@ -24,5 +24,12 @@ export function capabilityTests(suite: Suite): void {
       // Unsupported calls leave the log as it was.
       if (attempts.some(([declared]) => !declared)) expect(await collect(store.readAll())).toHaveLength(1);
     });
+
+    suite.test('reports whether acknowledged appends survive a crash, and what can be lost when not', async (f) => {
+      const { durability } = await f.store();
+      expect(typeof durability.safe).toBe('boolean');
+      if (durability.safe) expect(durability.risk).toBeUndefined();
+      else expect(durability.risk).toMatch(/\w{3,}/);
+    });
   });
 }
