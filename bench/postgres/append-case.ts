@@ -1,6 +1,6 @@
 import { openStore } from '../../src/index.js';
-import { compare, timingOf, type Comparison, type Side } from '../lib/compare.js';
-import { makeEvents, newStreamName } from '../sqlite/workload.js';
+import { compare, timingOf, type Comparison } from '../lib/compare.js';
+import { NewStreamAppends } from '../lib/sides.js';
 import type { PostgresCaseContext } from './cases.js';
 import { RawPostgres } from './raw-postgres.js';
 
@@ -11,37 +11,15 @@ import { RawPostgres } from './raw-postgres.js';
 export async function appendCase({ options, url, schema, onProgress }: PostgresCaseContext, size: number): Promise<Comparison> {
   const store = await openStore(url, { schema: schema(`append${size}_annals`) });
   const raw = await RawPostgres.open(url, schema(`append${size}_raw`));
-  let annalsAppends = 0;
-  let rawAppends = 0;
   try {
-    const annals: Side = {
-      next() {
-        const n = annalsAppends++;
-        const stream = newStreamName(n);
-        const events = makeEvents(size, n);
-        return async () => {
-          await store.append(stream, events);
-          return size;
-        };
-      },
-    };
-    const rawSide: Side = {
-      next() {
-        const n = rawAppends++;
-        const stream = newStreamName(n);
-        const events = makeEvents(size, n);
-        return async () => {
-          await raw.append(stream, events, 0);
-          return size;
-        };
-      },
-    };
+    const annals = new NewStreamAppends(size, (stream, events) => store.append(stream, events));
+    const rawSide = new NewStreamAppends(size, (stream, events) => raw.append(stream, events, 0));
     const comparison = await compare({ annals, raw: rawSide, ...timingOf(options), onProgress });
     // Both sides must have written every event they were timed for.
     const annalsWritten = await store.headPosition();
-    if (annalsWritten !== annalsAppends * size) throw new Error(`Annals wrote up to position ${annalsWritten}, expected ${annalsAppends * size}`);
+    if (annalsWritten !== annals.operations * size) throw new Error(`Annals wrote up to position ${annalsWritten}, expected ${annals.operations * size}`);
     const rawWritten = await raw.count();
-    if (rawWritten !== rawAppends * size) throw new Error(`raw wrote ${rawWritten} events, expected ${rawAppends * size}`);
+    if (rawWritten !== rawSide.operations * size) throw new Error(`raw wrote ${rawWritten} events, expected ${rawSide.operations * size}`);
     return comparison;
   } finally {
     await store.close();

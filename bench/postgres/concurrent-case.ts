@@ -3,7 +3,7 @@ import { timingOf } from '../lib/compare.js';
 import { percentile } from '../lib/stats.js';
 import { now, since, yieldToEventLoop } from '../lib/timer.js';
 import type { Measurement } from '../lib/types.js';
-import { makeEvents } from '../sqlite/workload.js';
+import { makeEvents } from '../lib/workload.js';
 import type { PostgresCaseContext, PostgresRow } from './cases.js';
 import { RawPostgres } from './raw-postgres.js';
 

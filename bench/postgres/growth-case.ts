@@ -3,7 +3,7 @@ import { openStore } from '../../src/index.js';
 import { compare, timingOf, type Side } from '../lib/compare.js';
 import { formatCount, formatDuration } from '../lib/format.js';
 import { now, since } from '../lib/timer.js';
-import { makeEvents } from '../sqlite/workload.js';
+import { makeEvents } from '../lib/workload.js';
 import { GROWTH_LIMIT, type PostgresCaseContext, type PostgresRow } from './cases.js';
 import { connect } from './connection.js';
 

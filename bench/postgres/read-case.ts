@@ -1,7 +1,8 @@
 import { openStore } from '../../src/index.js';
 import { compare, timingOf } from '../lib/compare.js';
 import { formatCount } from '../lib/format.js';
-import { makeEvents } from '../sqlite/workload.js';
+import { checkCount, readSide } from '../lib/sides.js';
+import { makeEvents } from '../lib/workload.js';
 import type { PostgresCaseContext, PostgresRow } from './cases.js';
 import { RawPostgres } from './raw-postgres.js';
 
@@ -31,23 +32,10 @@ export async function readAllCase({ options, url, schema, onProgress, note }: Po
     await raw.client.query(`ANALYZE ${readSchema}.events`);
     const rawSide = raw;
     let sink = 0; // every event is looked at, on both sides
-    const check = (side: string, count: number) => {
-      if (count !== READ_EVENTS) throw new Error(`${side} read ${count} events, expected ${READ_EVENTS}`);
-      return count;
-    };
     const comparison = await compare({
-      annals: {
-        next: () => async () => {
-          let count = 0;
-          for await (const event of store.readAll({ pageSize: options.pageSize })) {
-            sink += event.position;
-            count++;
-          }
-          return check('annals', count);
-        },
-      },
+      annals: readSide(() => store.readAll({ pageSize: options.pageSize }), READ_EVENTS, (position) => void (sink += position)),
       raw: {
-        next: () => async () => check('raw', await rawSide.readAll(options.pageSize, (event) => void (sink += event.position))),
+        next: () => async () => checkCount('raw', await rawSide.readAll(options.pageSize, (event) => void (sink += event.position)), READ_EVENTS),
       },
       ...timingOf(options),
       onProgress,

@@ -3,7 +3,8 @@ import { StoreKeys } from '../../src/redis/keys.js';
 import { compare, type Comparison, type Side } from '../lib/compare.js';
 import { formatCount } from '../lib/format.js';
 import type { BenchOptions, Target } from '../lib/types.js';
-import { makeEvents } from '../sqlite/workload.js';
+import { checkCount, readSide } from '../lib/sides.js';
+import { makeEvents } from '../lib/workload.js';
 import type { RawRedis } from './raw-redis.js';
 
 export interface RedisCaseContext {
@@ -144,24 +145,12 @@ async function readAllCase({ options, url, raw, fixture, onProgress }: RedisCase
   if (!fixture) throw new Error('read cases need the read fixture');
   const store: EventStore = await openStore(url, { keyPrefix: fixture.keyPrefix, logger: silent });
   let sink = 0; // every event is looked at, on both sides
-  const check = (side: string, count: number) => {
-    if (count !== fixture.events) throw new Error(`${side} read ${count} events, expected ${fixture.events}`);
-    return count;
-  };
   try {
     const comparison = await compare({
-      annals: {
-        next: () => async () => {
-          let count = 0;
-          for await (const event of store.readAll({ pageSize: options.pageSize })) {
-            sink += event.position;
-            count++;
-          }
-          return check('annals', count);
-        },
-      },
+      annals: readSide(() => store.readAll({ pageSize: options.pageSize }), fixture.events, (position) => void (sink += position)),
       raw: {
-        next: () => async () => check('raw', await raw.readAll(fixture.logKey, options.pageSize, (event) => void (sink += event.position))),
+        next: () => async () =>
+          checkCount('raw', await raw.readAll(fixture.logKey, options.pageSize, (event) => void (sink += event.position)), fixture.events),
       },
       ...timing(options),
       onProgress,

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { openStore } from '../../src/index.js';
-import { compare, timingOf, type Comparison, type Side } from '../lib/compare.js';
+import { compare, timingOf, type Comparison } from '../lib/compare.js';
+import { NewStreamAppends } from '../lib/sides.js';
 import type { CaseContext } from './cases.js';
 import { RawSqlite } from './raw-sqlite.js';
-import { makeEvents, newStreamName } from './workload.js';
 
 /** Appends of `size` events to new streams: Annals on one fresh file, the raw baseline on another. */
 export async function appendCase({ options, synchronous, dir, onProgress }: CaseContext, size: number): Promise<Comparison> {
@@ -12,40 +12,18 @@ export async function appendCase({ options, synchronous, dir, onProgress }: Case
   const rawPath = path.join(dir, 'raw.db');
   const store = await openStore(`sqlite:${annalsPath}`, { synchronous });
   const raw = await RawSqlite.open(rawPath, synchronous);
-  let annalsAppends = 0;
-  let rawAppends = 0;
+  const annals = new NewStreamAppends(size, (stream, events) => store.append(stream, events));
+  const rawSide = new NewStreamAppends(size, (stream, events) => raw.append(stream, events, 0));
   let comparison: Comparison;
   try {
-    const annalsSide: Side = {
-      next() {
-        const n = annalsAppends++;
-        const stream = newStreamName(n);
-        const events = makeEvents(size, n);
-        return async () => {
-          await store.append(stream, events);
-          return size;
-        };
-      },
-    };
-    const rawSide: Side = {
-      next() {
-        const n = rawAppends++;
-        const stream = newStreamName(n);
-        const events = makeEvents(size, n);
-        return () => {
-          raw.append(stream, events, 0);
-          return size;
-        };
-      },
-    };
-    comparison = await compare({ annals: annalsSide, raw: rawSide, ...timingOf(options), onProgress });
+    comparison = await compare({ annals, raw: rawSide, ...timingOf(options), onProgress });
   } finally {
     await store.close();
     raw.close();
   }
   // Both sides must have written every event they were timed for.
-  expectRows(annalsPath, annalsAppends * size);
-  expectRows(rawPath, rawAppends * size);
+  expectRows(annalsPath, annals.operations * size);
+  expectRows(rawPath, rawSide.operations * size);
   return comparison;
 }
 

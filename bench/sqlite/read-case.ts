@@ -1,5 +1,6 @@
 import { openStore, type EventStore } from '../../src/index.js';
 import { compare, timingOf, type Comparison } from '../lib/compare.js';
+import { checkCount, readSide } from '../lib/sides.js';
 import type { CaseContext } from './cases.js';
 import { RawSqlite } from './raw-sqlite.js';
 import type { ReadFixture } from './read-fixture.js';
@@ -17,24 +18,11 @@ export async function readCase({ options, synchronous, fixture, onProgress }: Ca
   const raw = await RawSqlite.open(fixture.path, synchronous);
   const expected = spec.expected(fixture);
   let sink = 0; // every event is looked at, on both sides
-  const check = (side: string, count: number) => {
-    if (count !== expected) throw new Error(`${side} read ${count} events, expected ${expected}`);
-    return count;
-  };
   try {
     const comparison = await compare({
-      annals: {
-        next: () => async () => {
-          let count = 0;
-          for await (const event of spec.annals(store, fixture, options.pageSize)) {
-            sink += event.position;
-            count++;
-          }
-          return check('annals', count);
-        },
-      },
+      annals: readSide(() => spec.annals(store, fixture, options.pageSize), expected, (position) => void (sink += position)),
       raw: {
-        next: () => () => check('raw', spec.raw(raw, fixture, options.pageSize, (event) => void (sink += event.position))),
+        next: () => () => checkCount('raw', spec.raw(raw, fixture, options.pageSize, (event) => void (sink += event.position)), expected),
       },
       ...timingOf(options),
       onProgress,

@@ -1,5 +1,5 @@
 import { openStore } from '../../src/index.js';
-import { makeEvents } from './workload.js';
+import { makeEvents } from '../lib/workload.js';
 
 export interface ReadFixture {
   readonly path: string;
