@@ -1,4 +1,5 @@
 import type { EventMetadata } from '../events/types.js';
+import type { SnapshotPolicy } from './snapshot-policy.js';
 
 /**
  * An event as a decider returns it: a plain object with a `type`, JSON `data` and optional
@@ -23,6 +24,11 @@ export interface Decider<State, Command, Event extends DecidedEvent> {
   readonly initialState: () => State;
   readonly evolve: (state: State, event: Event) => State;
   readonly decide: (command: Command, state: State) => readonly Event[];
+  /**
+   * Opt-in snapshots: the handler then loads the stream's snapshot (when its version matches)
+   * and folds only the events after it, and saves a new one as the policy says. The state must be JSON.
+   */
+  readonly snapshot?: SnapshotPolicy<State, Event>;
 }
 
 /** Any decider, for generic constraints. */

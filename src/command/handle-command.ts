@@ -4,9 +4,10 @@ import { waitBeforeRetry } from './backoff.js';
 import { foldEvents, type DecidedEvent, type Decider } from './decider.js';
 import { commandEventId } from './event-ids.js';
 import { findHandledCommand } from './handled-command.js';
-import { loadState, toDecidedEvent, type CommandStore } from './load-state.js';
+import { loadState, toDecidedEvent, type CommandStore, type LoadedState } from './load-state.js';
 import { resolveOptions, type HandleCommandOptions, type ResolvedOptions } from './options.js';
 import type { CommandResult, RecordedOf } from './result.js';
+import { resolveSnapshotPolicy, shouldSnapshot, type ResolvedSnapshotPolicy } from './snapshot-policy.js';
 
 /**
  * Handles one command on one stream: folds the stream into the decider's state, decides, and
@@ -30,12 +31,13 @@ export async function handleCommand<State, Command, Event extends DecidedEvent>(
 ): Promise<CommandResult<State, Event>> {
   const resolved = resolveOptions(command, options);
   const { commandId, maxRetries } = resolved;
+  const policy = resolveSnapshotPolicy(decider.snapshot);
   for (let attempt = 1; ; attempt++) {
     if (commandId !== undefined) {
       const handled = await findHandledCommand(store, decider, stream, commandId);
       if (handled) return handled;
     }
-    const loaded = await loadState(store, decider, stream);
+    const loaded = await loadState(store, decider, stream, policy && { snapshotVersion: policy.version });
     const decided = decider.decide(command, loaded.state);
     if (!Array.isArray(decided)) throw new InvalidArgumentError('the result of decide', decided, 'an array of events ([] for none)');
     if (decided.length === 0) return { events: [], state: loaded.state, streamRevision: loaded.revision, position: undefined };
@@ -45,7 +47,9 @@ export async function handleCommand<State, Command, Event extends DecidedEvent>(
       const events = await readAppended(store, appended, inputs.length);
       // Folded from the events as recorded, so the state is exactly what a reload gives.
       const folded = events.length === decided.length ? events.map((e) => toDecidedEvent<Event>(e)) : decided;
-      return { events: events as unknown as RecordedOf<Event>[], state: foldEvents(decider, folded, loaded.state), ...positionOf(appended) };
+      const state = foldEvents(decider, folded, loaded.state);
+      if (policy) await snapshotAfter(store, decider, policy, stream, loaded, folded, { revision: appended.streamRevision, state }, resolved);
+      return { events: events as unknown as RecordedOf<Event>[], state, ...positionOf(appended) };
     } catch (error) {
       // The same command, handled at the same time by another caller, was written first:
       // the next turn finds it and returns its result.
@@ -55,6 +59,33 @@ export async function handleCommand<State, Command, Event extends DecidedEvent>(
       if (attempt > maxRetries) throw error;
       await waitBeforeRetry(attempt, resolved.backoff);
     }
+  }
+}
+
+/**
+ * Saves a snapshot after an append when the policy says so. The events are committed by now, so
+ * a failed save does not fail the command (its caller might retry it and append twice): the
+ * error goes to `onSnapshotError`, and the next command tries again.
+ */
+async function snapshotAfter<State, Event extends DecidedEvent>(
+  store: CommandStore,
+  decider: Pick<Decider<State, unknown, Event>, 'evolve'>,
+  policy: ResolvedSnapshotPolicy<State, Event>,
+  stream: string,
+  loaded: LoadedState<State>,
+  appended: readonly Event[],
+  { revision, state }: { readonly revision: number; readonly state: State },
+  options: ResolvedOptions,
+): Promise<void> {
+  if (store.saveSnapshot === undefined) return;
+  // The state after each new event, for `when` only (`every` needs none of them).
+  let step = loaded.state;
+  const steps = policy.when === undefined ? [] : appended.map((event) => ({ state: (step = decider.evolve(step, event)), event }));
+  if (!shouldSnapshot(policy, loaded.snapshotRevision, revision, steps)) return;
+  try {
+    await store.saveSnapshot(stream, { revision, version: policy.version, state });
+  } catch (error) {
+    options.onSnapshotError?.(error, stream);
   }
 }
 

@@ -2,8 +2,12 @@ import type { ExpectedRevision, RecordedEvent } from '../events/types.js';
 import type { EventStore } from '../store/event-store.js';
 import type { DecidedEvent, Decider } from './decider.js';
 
-/** What the command side needs of a store (an EventStore has all of it; a test or a proxy may wrap one). */
-export type CommandStore = Pick<EventStore, 'readStream' | 'append' | 'getEvent' | 'streamInfo'>;
+/**
+ * What the command side needs of a store (an EventStore has all of it; a test or a proxy may wrap
+ * one). Without the snapshot methods, deciders with a snapshot policy fold their whole stream.
+ */
+export type CommandStore = Pick<EventStore, 'readStream' | 'append' | 'getEvent' | 'streamInfo'> &
+  Partial<Pick<EventStore, 'saveSnapshot' | 'loadSnapshot'>>;
 
 export interface LoadedState<State> {
   readonly state: State;
@@ -11,6 +15,8 @@ export interface LoadedState<State> {
   readonly revision: number;
   /** What the next append must find: `revision`, or 'no_stream' when the stream has no events. */
   readonly expectedRevision: ExpectedRevision;
+  /** The revision of the snapshot the state started from, -1 when it started from the initial state. */
+  readonly snapshotRevision: number;
 }
 
 /**
@@ -21,22 +27,32 @@ export async function loadState<State, Event extends DecidedEvent>(
   store: CommandStore,
   decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>,
   stream: string,
-  options: { readonly maxCount?: number } = {},
+  options: { readonly maxCount?: number; readonly snapshotVersion?: string | number } = {},
 ): Promise<LoadedState<State>> {
   let state = decider.initialState();
   let revision = -1;
-  const read = options.maxCount === undefined ? store.readStream(stream) : store.readStream(stream, { maxCount: options.maxCount });
+  let snapshotRevision = -1;
+  // A snapshot of another version describes another shape of the state: ignored, not migrated.
+  const snapshot = options.snapshotVersion === undefined || options.maxCount !== undefined ? undefined : await store.loadSnapshot?.(stream);
+  if (snapshot !== undefined && snapshot.version === options.snapshotVersion) {
+    state = snapshot.state as State;
+    revision = snapshotRevision = snapshot.revision;
+  }
+  const read =
+    options.maxCount !== undefined ? store.readStream(stream, { maxCount: options.maxCount })
+    : revision >= 0 ? store.readStream(stream, { fromRevision: revision + 1 })
+    : store.readStream(stream);
   for await (const recorded of read) {
     state = decider.evolve(state, toDecidedEvent<Event>(recorded));
     revision = recorded.revision;
   }
-  if (revision >= 0) return { state, revision, expectedRevision: revision };
+  if (revision >= 0) return { state, revision, expectedRevision: revision, snapshotRevision };
   // No events: never written or soft-deleted ('no_stream' passes), or truncated to nothing
   // (still live at its revision, which 'no_stream' would never match).
   const info = await store.streamInfo(stream);
   return info.exists && info.revision >= 0
-    ? { state, revision: info.revision, expectedRevision: info.revision }
-    : { state, revision: -1, expectedRevision: 'no_stream' };
+    ? { state, revision: info.revision, expectedRevision: info.revision, snapshotRevision }
+    : { state, revision: -1, expectedRevision: 'no_stream', snapshotRevision };
 }
 
 /**

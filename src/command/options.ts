@@ -18,6 +18,11 @@ export interface HandleCommandOptions {
   readonly backoff?: Backoff;
   /** Called on each conflict before the retry (or before it is thrown): for logs and metrics. */
   readonly onConflict?: (error: WrongExpectedRevisionError, attempt: number) => void;
+  /**
+   * Called when saving a snapshot failed after the command's events were appended (the command
+   * still succeeds: its events are committed, and a later command saves again). Default: ignored.
+   */
+  readonly onSnapshotError?: (error: unknown, stream: string) => void;
 }
 
 export const DEFAULT_MAX_RETRIES = 5;
@@ -31,6 +36,7 @@ export interface ResolvedOptions {
   readonly maxRetries: number;
   readonly backoff: Required<Backoff>;
   readonly onConflict: ((error: WrongExpectedRevisionError, attempt: number) => void) | undefined;
+  readonly onSnapshotError: ((error: unknown, stream: string) => void) | undefined;
 }
 
 /** Checks the options and fills in the defaults; bad options throw ANNALS_INVALID_ARGUMENT before anything is read. */
@@ -51,7 +57,7 @@ export function resolveOptions(command: unknown, options: HandleCommandOptions =
   const ids: { correlationId?: string; causationId?: string } = {};
   if (correlationId !== undefined) ids.correlationId = correlationId;
   if (commandId !== undefined) ids.causationId = commandId;
-  return { commandId, baseMetadata: { ...options.metadata }, ids, maxRetries, backoff, onConflict: options.onConflict };
+  return { commandId, baseMetadata: { ...options.metadata }, ids, maxRetries, backoff, onConflict: options.onConflict, onSnapshotError: options.onSnapshotError };
 }
 
 /** A command may carry its id in a `commandId` field (not `id`, which commands often use for the entity). */

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
 import { ALL_CAPABILITIES, type AllPageQuery, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
+import type { StoredSnapshot } from '../store/snapshot.js';
 import { toAnnalsError, TRANSIENT } from './errors.js';
 import { BLOCKERS_COLUMN, finalRows, harmlessQuery } from './horizon.js';
 import { Notifier } from './notifier.js';
@@ -218,6 +219,27 @@ export class PostgresAdapter implements StorageAdapter {
 
   async truncateStream(stream: string, before: number): Promise<void> {
     await this.query('truncate', `SELECT ${this.s}.truncate_stream($1, $2)`, [stream, before]);
+  }
+
+  async saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void> {
+    const { revision, version, state, savedAt } = snapshot;
+    await this.query(
+      'save-snapshot',
+      `INSERT INTO ${this.s}.snapshots AS snap (stream, revision, version, state, saved_at) VALUES ($1, $2, $3, $4, to_timestamp($5::float8 / 1000))
+       ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, version = excluded.version, state = excluded.state, saved_at = excluded.saved_at
+       WHERE excluded.revision >= snap.revision`,
+      [stream, revision, version, state, savedAt],
+    );
+  }
+
+  async loadSnapshot(stream: string): Promise<StoredSnapshot | undefined> {
+    const { rows } = await this.query<{ revision: number; version: string; state: string; saved_at: number }>(
+      'load-snapshot',
+      `SELECT revision, version, state, saved_at FROM ${this.s}.snapshots WHERE stream = $1`,
+      [stream],
+    );
+    const row = rows[0];
+    return row && { revision: row.revision, version: row.version, state: row.state, savedAt: row.saved_at };
   }
 
   /**

@@ -14,6 +14,8 @@ export const DEFAULT_KEY_PREFIX = 'annals:';
  *                     one append have consecutive revisions and positions): pointers into the log;
  * - `<base>m:<name>`  hash, the stream's state: `r` last revision, `d` 'soft'/'hard' when
  *                     deleted, `t` first revision not truncated;
+ * - `<base>snap:<name>` hash, the stream's snapshot: `r` revision, `v` version (JSON), `s` state (JSON),
+ *                     `t` saved at (epoch ms); removed by delete and by truncation past `r`;
  * - `<base>ids`       hash, event id → position (idempotency and getEvent);
  * - `<base>pos`       string, the last position assigned (INCRBY; never goes back).
  */
@@ -33,6 +35,11 @@ export class StoreKeys {
   /** The Redis Stream of the Annals stream `name`. */
   stream(name: string): string {
     return `${this.base}s:${name}`;
+  }
+
+  /** The snapshot hash of the Annals stream `name`. */
+  snapshot(name: string): string {
+    return `${this.base}snap:${name}`;
   }
 
   /** The state hash of the Annals stream `name`. */

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreUnavailableError } from '../events/errors.js';
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
 import { ALL_CAPABILITIES, type AllPageQuery, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
+import type { StoredSnapshot } from '../store/snapshot.js';
 import { CommitWatcher } from './commit-watcher.js';
 import type { RedisDurability } from './durability.js';
 import { toStoredEvent, toStoredEvents, type StreamEntry } from './entries.js';
@@ -117,6 +118,17 @@ export class RedisAdapter implements StorageAdapter {
     await this.run(SCRIPTS.truncateStream, this.streamKeys(stream), [stream, before]);
   }
 
+  async saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void> {
+    const { revision, version, state, savedAt } = snapshot;
+    await this.run(SCRIPTS.saveSnapshot, [this.keys.snapshot(stream)], [revision, version, state, savedAt]);
+  }
+
+  async loadSnapshot(stream: string): Promise<StoredSnapshot | undefined> {
+    const [r, v, s, t] = await this.read(() => this.client.hmget(this.keys.snapshot(stream), 'r', 'v', 's', 't'));
+    if (r === null || r === undefined || v == null || s == null) return undefined;
+    return { revision: Number(r), version: v, state: s, savedAt: Number(t) };
+  }
+
   watchExternalCommits(listener: () => void): () => void {
     return this.watcher.watch(listener);
   }
@@ -137,7 +149,7 @@ export class RedisAdapter implements StorageAdapter {
   }
 
   private streamKeys(stream: string): string[] {
-    return [this.keys.stream(stream), this.keys.meta(stream), this.keys.log, this.keys.ids];
+    return [this.keys.stream(stream), this.keys.meta(stream), this.keys.log, this.keys.ids, this.keys.snapshot(stream)];
   }
 
   private run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {

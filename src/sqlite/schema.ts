@@ -29,6 +29,19 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- One snapshot per stream (the latest save wins), removed with the events it describes.
+      CREATE TABLE annals_snapshots (
+        stream   TEXT    PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        version  TEXT    NOT NULL,  -- JSON text: 1 and "1" are different versions
+        state    TEXT    NOT NULL,
+        saved_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

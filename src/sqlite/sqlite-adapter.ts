@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { ReadOnlyStoreError, StoreClosedError } from '../events/errors.js';
 import type { AppendResult, DeletedState, ExpectedRevision, StreamInfo } from '../events/types.js';
+import type { StoredSnapshot } from '../store/snapshot.js';
 import { ALL_CAPABILITIES, type AllPageQuery, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
 import { hardDeleted, planAppend, planDelete, planTruncate, softDeleted, type RecordedId, type StreamState } from '../store/stream-rules.js';
 import { migrate, type SchemaState } from './schema.js';
@@ -96,6 +97,14 @@ export class SqliteAdapter implements StorageAdapter {
          ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted, truncated_before = excluded.truncated_before`,
       ),
       removeBefore: db.prepare(`DELETE FROM annals_events WHERE stream = ? AND revision < ?`),
+      // Removes the snapshot when its revision is below the given one (every revision on delete).
+      removeSnapshot: db.prepare(`DELETE FROM annals_snapshots WHERE stream = ? AND revision < ?`),
+      saveSnapshot: db.prepare(
+        `INSERT INTO annals_snapshots (stream, revision, version, state, saved_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, version = excluded.version, state = excluded.state, saved_at = excluded.saved_at
+         WHERE excluded.revision >= annals_snapshots.revision`,
+      ),
+      loadSnapshot: db.prepare<[string], SnapshotRow>(`SELECT revision, version, state, saved_at FROM annals_snapshots WHERE stream = ?`),
       forwards: db.prepare<[string, number, number], StoredEvent>(
         `SELECT ${EVENT_COLUMNS} FROM annals_events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
@@ -125,12 +134,14 @@ export class SqliteAdapter implements StorageAdapter {
       if (plan === 'nothing') return;
       const next = plan === 'hard' ? hardDeleted(state) : softDeleted(state);
       this.statements.removeBefore.run(stream, Number.MAX_SAFE_INTEGER);
+      this.statements.removeSnapshot.run(stream, Number.MAX_SAFE_INTEGER);
       this.statements.saveState.run(stream, next.revision, next.deleted || null, next.truncatedBefore);
     });
     this.truncateTransaction = db.transaction((stream: string, before: number) => {
       const state = this.stateOf(stream);
       const truncatedBefore = planTruncate(stream, state, before);
       this.statements.removeBefore.run(stream, truncatedBefore);
+      this.statements.removeSnapshot.run(stream, truncatedBefore);
       this.statements.saveState.run(stream, state.revision, state.deleted || null, truncatedBefore);
     });
   }
@@ -198,6 +209,16 @@ export class SqliteAdapter implements StorageAdapter {
 
   async truncateStream(stream: string, before: number): Promise<void> {
     await this.write('truncate a stream', () => this.truncateTransaction.immediate(stream, before));
+  }
+
+  async saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void> {
+    const { revision, version, state, savedAt } = snapshot;
+    await this.write('save a snapshot', () => this.statements.saveSnapshot.run(stream, revision, version, state, savedAt));
+  }
+
+  async loadSnapshot(stream: string): Promise<StoredSnapshot | undefined> {
+    const row = await this.read('load a snapshot', () => this.statements.loadSnapshot.get(stream));
+    return row && { revision: row.revision, version: row.version, state: row.state, savedAt: row.saved_at };
   }
 
   /** The durability and locking settings in force on this store's connection. */
@@ -270,6 +291,13 @@ export class SqliteAdapter implements StorageAdapter {
     const revision = Math.max(row.max_revision ?? -1, row.revision ?? -1);
     return { revision, exists: !deleted && revision >= 0, deleted, truncatedBefore: row.truncated_before ?? 0 };
   }
+}
+
+interface SnapshotRow {
+  revision: number;
+  version: string;
+  state: string;
+  saved_at: number;
 }
 
 function sqliteDurability(location: string, synchronous: 'full' | 'normal'): Durability {

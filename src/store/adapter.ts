@@ -1,5 +1,6 @@
 import type { PreparedEvent } from '../events/validate.js';
 import type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInfo } from '../events/types.js';
+import type { StoredSnapshot } from './snapshot.js';
 
 /** What a backend can do. The core and the conformance suite read these instead of sniffing. */
 export interface Capabilities {
@@ -90,6 +91,13 @@ export interface StorageAdapter {
   streamInfo(stream: string): Promise<StreamInfo>;
   deleteStream(stream: string, mode: Exclude<DeletedState, false>, expectedRevision: ExpectedRevision): Promise<void>;
   truncateStream(stream: string, before: number): Promise<void>;
+  /**
+   * Stores the stream's one snapshot, checked by the core, unless the stored one has a higher
+   * revision (concurrent savers never move it back). Deleting the stream, or truncating it past
+   * the snapshot's revision, removes it.
+   */
+  saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void>;
+  loadSnapshot(stream: string): Promise<StoredSnapshot | undefined>;
   /**
    * Calls `listener` when events may have been committed by someone other than this store
    * (another connection or process). Returns a function that stops it. Optional: a backend

@@ -24,6 +24,7 @@ import {
 import type { Capabilities, Durability, PreparedAppend, StorageAdapter, StoredEvent } from './adapter.js';
 import { decodeEvent } from './decode.js';
 import { retryWhileUnavailable } from './retry.js';
+import { assertSnapshotFits, decodeSnapshot, prepareSnapshot, type Snapshot, type SnapshotInput } from './snapshot.js';
 import { Wakeup } from './wakeup.js';
 
 export const DEFAULT_PAGE_SIZE = 500;
@@ -237,6 +238,37 @@ export class EventStore {
     if (before === undefined) throw new InvalidArgumentError('before', undefined, 'the first revision to keep (an integer >= 0)');
     if (!this.capabilities.truncate) throw new NotSupportedError('truncate', this.backend);
     await this.adapter.truncateStream(stream, before);
+  }
+
+  /**
+   * Saves the stream's snapshot: `state` folded from its events up to `revision`, tagged with
+   * the `version` of the state's shape. A stream keeps one snapshot; a save with a lower revision
+   * than the stored one is ignored. The revision must be one the stream holds (reached, not
+   * truncated away); deleting the stream or truncating past the revision removes the snapshot.
+   */
+  async saveSnapshot(stream: string, snapshot: SnapshotInput<unknown>): Promise<void> {
+    this.assertOpen('saveSnapshot');
+    assertStreamName(stream);
+    const prepared = prepareSnapshot(snapshot);
+    assertSnapshotFits(await this.adapter.streamInfo(stream), prepared.revision);
+    await this.adapter.saveSnapshot(stream, prepared);
+  }
+
+  /**
+   * The stream's snapshot, or undefined when it has none that still describes the stream.
+   * A snapshot at revision r folds events 0..r: it is stale once the stream has no events, or
+   * its truncation point has passed r (a soft delete moves it past the last revision). A save
+   * that lost a race with a delete can leave such a snapshot behind; it is never handed out.
+   * (A delete after this check makes the caller's append at revision r fail its expected
+   * revision, so a command handler reloads.)
+   */
+  async loadSnapshot(stream: string): Promise<Snapshot | undefined> {
+    this.assertOpen('loadSnapshot');
+    const stored = await this.adapter.loadSnapshot(assertStreamName(stream));
+    if (!stored) return undefined;
+    const info = await this.adapter.streamInfo(stream);
+    const stale = !info.exists || stored.revision < info.truncatedBefore || stored.revision > info.revision;
+    return stale ? undefined : decodeSnapshot(stored);
   }
 
   /** Closes the backend; subscriptions end and every later call throws ANNALS_STORE_CLOSED. */

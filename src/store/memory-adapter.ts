@@ -2,6 +2,7 @@ import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types
 import { ALL_CAPABILITIES, type AllPageQuery, type Capabilities, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from './adapter.js';
 import { hardDeleted, NO_STREAM, planAppend, planDelete, planTruncate, softDeleted, type StreamState } from './stream-rules.js';
 import { matchesFilter } from './filter.js';
+import type { StoredSnapshot } from './snapshot.js';
 
 interface MemoryStream {
   state: StreamState;
@@ -22,6 +23,7 @@ export class MemoryAdapter implements StorageAdapter {
   private readonly streams = new Map<string, MemoryStream>();
   private readonly byId = new Map<string, StoredEvent>();
   private lastPosition = 0;
+  private readonly snapshots = new Map<string, StoredSnapshot>();
 
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
     // Decide every part before writing any, so that one failure writes nothing.
@@ -82,18 +84,30 @@ export class MemoryAdapter implements StorageAdapter {
     const plan = planDelete(stream, state, mode, expectedRevision);
     if (plan === 'nothing') return;
     this.removeBefore(stream, Number.MAX_SAFE_INTEGER);
+    this.snapshots.delete(stream);
     this.streamFor(stream).state = plan === 'hard' ? hardDeleted(state) : softDeleted(state);
   }
 
   async truncateStream(stream: string, before: number): Promise<void> {
     const truncatedBefore = planTruncate(stream, this.stateOf(stream), before);
     this.removeBefore(stream, truncatedBefore);
+    if ((this.snapshots.get(stream)?.revision ?? Infinity) < truncatedBefore) this.snapshots.delete(stream);
     const entry = this.streamFor(stream);
     entry.state = { ...entry.state, truncatedBefore };
   }
 
+  async saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void> {
+    const stored = this.snapshots.get(stream);
+    if (stored === undefined || stored.revision <= snapshot.revision) this.snapshots.set(stream, snapshot);
+  }
+
+  async loadSnapshot(stream: string): Promise<StoredSnapshot | undefined> {
+    return this.snapshots.get(stream);
+  }
+
   async close(): Promise<void> {
     this.log = [];
+    this.snapshots.clear();
     this.streams.clear();
     this.byId.clear();
   }

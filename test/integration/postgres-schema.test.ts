@@ -85,13 +85,13 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
 
   it('refuses to open a new schema with migrate: false, creating nothing', async () => {
     const schema = ctx.schema();
-    await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_MIGRATION_REQUIRED', { found: 0, required: 1 });
+    await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_MIGRATION_REQUIRED', { found: 0, required: 2 });
     await expectCode(() => openStore(`${service.url}?schema=${schema}&migrate=false`), 'ANNALS_MIGRATION_REQUIRED');
     await ctx.admin(async (client) => expect(await schemaExists(client, schema)).toBe(false));
     // Once migrated, migrate: false opens it.
     await ctx.open({ schema });
     const store = await ctx.open({ schema, migrate: false });
-    expect(store.schema).toEqual({ version: 1, migratedFrom: 1 });
+    expect(store.schema).toEqual({ version: 2, migratedFrom: 2 });
   });
 
   it('refuses a schema newer than this version of Annals with ANNALS_SCHEMA_VERSION', async () => {
@@ -100,7 +100,7 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
     await store.append('order-1', [{ type: 'Placed' }]);
     await store.close();
     await ctx.admin((client) => client.query(`INSERT INTO ${pg.escapeIdentifier(schema)}.schema_migrations (version) VALUES (99)`));
-    await expectCode(() => ctx.open({ schema }), 'ANNALS_SCHEMA_VERSION', { found: 99, supported: 1 });
+    await expectCode(() => ctx.open({ schema }), 'ANNALS_SCHEMA_VERSION', { found: 99, supported: 2 });
     await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_SCHEMA_VERSION', { found: 99 });
   });
 

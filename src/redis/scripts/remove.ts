@@ -38,7 +38,7 @@ end
 `;
 
 /**
- * Soft or hard delete. KEYS: stream, state, log, ids. ARGV: stream name, 'soft'|'hard', expected revision.
+ * Soft or hard delete. KEYS: stream, state, log, ids, snapshot. ARGV: stream name, 'soft'|'hard', expected revision.
  * A soft delete of a stream without events does nothing; a hard delete tombstones any stream.
  */
 export const DELETE_LUA = `#!lua
@@ -51,13 +51,13 @@ refuse_hard_deleted(st)
 check_expected(st, expected)
 if mode == 'soft' and not st.exists then return 0 end
 remove_range(stream_key, log_key, ids_key, st.truncated, st.revision + 1)
-redis.call('DEL', stream_key)
+redis.call('DEL', stream_key, KEYS[5])
 redis.call('HSET', meta_key, 'r', int(st.revision), 'd', mode, 't', int(st.revision + 1))
 return 1
 `;
 
 /**
- * Truncate before a revision. KEYS: stream, state, log, ids. ARGV: stream name, before.
+ * Truncate before a revision. KEYS: stream, state, log, ids, snapshot. ARGV: stream name, before.
  * The truncation point never moves back; the revision counter is unchanged.
  */
 export const TRUNCATE_LUA = `#!lua
@@ -74,5 +74,7 @@ end
 local keep_from = math.max(st.truncated, before)
 remove_range(stream_key, log_key, ids_key, st.truncated, keep_from)
 redis.call('HSET', meta_key, 't', int(keep_from))
+local snapshot_revision = tonumber(redis.call('HGET', KEYS[5], 'r'))
+if snapshot_revision and snapshot_revision < keep_from then redis.call('DEL', KEYS[5]) end
 return keep_from
 `;

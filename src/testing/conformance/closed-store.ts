@@ -19,6 +19,8 @@ function everyCall(store: EventStore): [name: string, call: () => unknown, sync:
     ['deleteStream', () => store.deleteStream('order-1'), false],
     ['deleteStream (hard)', () => store.deleteStream('order-1', { mode: 'hard' }), false],
     ['truncateStream', () => store.truncateStream('order-1', { before: 1 }), false],
+    ['saveSnapshot', () => store.saveSnapshot('order-1', { revision: 0, version: 1, state: {} }), false],
+    ['loadSnapshot', () => store.loadSnapshot('order-1'), false],
   ];
 }
 

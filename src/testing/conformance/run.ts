@@ -13,6 +13,7 @@ import { raceTests } from './race.js';
 import { readAllTests } from './read-all.js';
 import { readTests } from './reads.js';
 import { SkipList } from './skip-list.js';
+import { snapshotTests } from './snapshots.js';
 import { subscriptionTests } from './subscriptions.js';
 import type { Fixture, Suite } from './suite.js';
 import { truncationTests } from './truncation.js';
@@ -76,6 +77,7 @@ export function runEventStoreConformance(options: ConformanceOptions): void {
     subscriptionTests(suite);
     deletionTests(suite);
     truncationTests(suite);
+    snapshotTests(suite);
     badInputTests(suite);
     closedStoreTests(suite);
     raceTests(suite);
