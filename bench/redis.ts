@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
-import { formatCount, formatRatio } from './lib/format.js';
-import { spread } from './lib/stats.js';
+import { formatCount } from './lib/format.js';
 import type { CaseResult, Suite, SuiteContext } from './lib/types.js';
-import { judge } from './lib/verdict.js';
+import { caseResult } from './lib/verdict.js';
 import { buildReadFixture, REDIS_CASES, type ReadFixture } from './redis/cases.js';
 import { RawRedis } from './redis/raw-redis.js';
 
@@ -60,12 +59,7 @@ export const redisSuite: Suite = {
         const prefix = `${run}-${benchCase.name}-`;
         const { annals, raw: rawSide, pairRatios } = await benchCase.run({ options, url, prefix, raw, fixture, onProgress: (f, s) => task.update(f, s) });
         if (!options.keep) await deleteKeys(raw.client, prefix);
-        const { ratio, verdict, failures } = judge(annals, rawSide, benchCase.target);
-        task.done(
-          `annals ${formatCount(annals.eventsPerSecond)} ev/s, raw ${formatCount(rawSide.eventsPerSecond)} ev/s, ` +
-            `ratio ${formatRatio(ratio)} ${verdict}${failures.length ? ` (${failures.join('; ')})` : ''}`,
-        );
-        results.push({
+        const { result, summary } = caseResult({
           suite: 'redis',
           setting,
           name: benchCase.name,
@@ -73,12 +67,11 @@ export const redisSuite: Suite = {
           description: benchCase.description(options),
           annals,
           raw: rawSide,
-          ratio,
-          pairRatio: spread(pairRatios),
+          pairRatios,
           target: benchCase.target,
-          verdict,
-          failures,
         });
+        task.done(summary);
+        results.push(result);
       }
       return results;
     } finally {

@@ -2,11 +2,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { formatCount, formatRatio } from './lib/format.js';
-import { spread } from './lib/stats.js';
+import { formatCount } from './lib/format.js';
 import { tempDirectory } from './lib/temp.js';
 import type { CaseResult, Suite, SuiteContext } from './lib/types.js';
-import { judge } from './lib/verdict.js';
+import { caseResult } from './lib/verdict.js';
 import { SQLITE_CASES } from './sqlite/cases.js';
 import { buildReadFixture, type ReadFixture } from './sqlite/read-fixture.js';
 
@@ -53,12 +52,7 @@ export const sqliteSuite: Suite = {
           const task = progress.task(`sqlite ${setting} · ${label}`);
           const { annals, raw, pairRatios } = await benchCase.run({ options, synchronous, dir, fixture, onProgress: (f, s) => task.update(f, s) });
           if (!options.keep) rmSync(dir, { recursive: true, force: true });
-          const { ratio, verdict, failures } = judge(annals, raw, benchCase.target);
-          task.done(
-            `annals ${formatCount(annals.eventsPerSecond)} ev/s, raw ${formatCount(raw.eventsPerSecond)} ev/s, ` +
-              `ratio ${formatRatio(ratio)} ${verdict}${failures.length ? ` (${failures.join('; ')})` : ''}`,
-          );
-          results.push({
+          const { result, summary } = caseResult({
             suite: 'sqlite',
             setting,
             name: benchCase.name,
@@ -66,12 +60,11 @@ export const sqliteSuite: Suite = {
             description: benchCase.description(options),
             annals,
             raw,
-            ratio,
-            pairRatio: spread(pairRatios),
+            pairRatios,
             target: benchCase.target,
-            verdict,
-            failures,
           });
+          task.done(summary);
+          results.push(result);
         }
       }
       return results;

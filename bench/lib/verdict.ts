@@ -1,5 +1,6 @@
 import { formatCount, formatRatio } from './format.js';
-import type { Measurement, Target, Verdict } from './types.js';
+import { spread } from './stats.js';
+import type { CaseResult, Measurement, Target, Verdict } from './types.js';
 
 export interface Judgement {
   readonly ratio: number;
@@ -28,4 +29,15 @@ export function describeTarget(target: Target | undefined): string {
   if (target.minRatio !== undefined) parts.push(`≥ ${formatRatio(target.minRatio)}×`);
   if (target.minEventsPerSecond !== undefined) parts.push(`≥ ${formatCount(target.minEventsPerSecond)} ev/s`);
   return parts.join(', ');
+}
+
+export type CaseRun = Omit<CaseResult, 'ratio' | 'pairRatio' | 'verdict' | 'failures'> & { readonly pairRatios: readonly number[] };
+
+/** A case's result row, judged against its target, and the line that sums it up. */
+export function caseResult({ pairRatios, ...run }: CaseRun): { result: CaseResult; summary: string } {
+  const { ratio, verdict, failures } = judge(run.annals, run.raw, run.target);
+  const summary =
+    `annals ${formatCount(run.annals.eventsPerSecond)} ev/s, raw ${formatCount(run.raw.eventsPerSecond)} ev/s, ` +
+    `ratio ${formatRatio(ratio)} ${verdict}${failures.length ? ` (${failures.join('; ')})` : ''}`;
+  return { result: { ...run, ratio, pairRatio: spread(pairRatios), verdict, failures }, summary };
 }

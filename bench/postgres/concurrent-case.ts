@@ -1,4 +1,4 @@
-import { openStore, type EventStore } from '../../src/index.js';
+import { openStore } from '../../src/index.js';
 import { timingOf } from '../lib/compare.js';
 import { percentile } from '../lib/stats.js';
 import { now, since, yieldToEventLoop } from '../lib/timer.js';

@@ -44,7 +44,7 @@ export type AppendPlan =
  * backend found already recorded, in any order.
  */
 export function planAppend(append: PreparedAppend, state: StreamState, recorded: readonly RecordedId[]): AppendPlan {
-  const { stream, events, expectedRevision } = append;
+  const { stream, expectedRevision } = append;
   if (state.deleted === 'hard') throw new StreamDeletedError(stream);
   if (recorded.length > 0) return { kind: 'idempotent', result: idempotentResult(append, recorded) };
   checkExpectedRevision(stream, expectedRevision, state);

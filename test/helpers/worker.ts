@@ -96,3 +96,9 @@ export async function startTogether(workers: readonly Worker[]): Promise<void> {
 export function killRunningWorkers(): void {
   for (const worker of running) worker.kill();
 }
+
+/** What test/fixtures/appender.mjs reports: each append's result, and any error it met. */
+export interface AppenderReport {
+  readonly results: readonly { revision: number; position: number; id: string }[];
+  readonly errors: readonly unknown[];
+}

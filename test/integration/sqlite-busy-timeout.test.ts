@@ -4,12 +4,7 @@ import { openStore, StoreUnavailableError } from '../../src/index.js';
 import { collect, range } from '../helpers/collect.js';
 import { withRawDatabase } from '../helpers/raw-sqlite.js';
 import { createTempDir } from '../helpers/temp-dir.js';
-import { killRunningWorkers, startTogether, Worker } from '../helpers/worker.js';
-
-interface AppendReport {
-  readonly results: readonly { revision: number; position: number; id: string }[];
-  readonly errors: readonly unknown[];
-}
+import { killRunningWorkers, startTogether, Worker, type AppenderReport } from '../helpers/worker.js';
 
 const dir = createTempDir();
 afterEach(killRunningWorkers);
@@ -23,7 +18,7 @@ describe('SQLite: two processes writing one file', () => {
     const streams = ['left-1', 'right-1'];
     const workers = streams.map((stream) => new Worker('appender.mjs', { url, stream, count, startGate: true }));
     await startTogether(workers);
-    const reports = await Promise.all(workers.map((w) => w.report<AppendReport>()));
+    const reports = await Promise.all(workers.map((w) => w.report<AppenderReport>()));
 
     // Each lock wait ended within busy_timeout: no SQLITE_BUSY, no error at all.
     expect(reports.flatMap((r) => r.errors)).toEqual([]);

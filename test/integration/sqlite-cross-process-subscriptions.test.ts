@@ -2,12 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, type EventStore, type RecordedEvent } from '../../src/index.js';
 import { collect, range } from '../helpers/collect.js';
 import { createTempDir } from '../helpers/temp-dir.js';
-import { killRunningWorkers, Worker } from '../helpers/worker.js';
-
-interface AppendReport {
-  readonly results: readonly { revision: number; position: number; id: string }[];
-  readonly errors: readonly unknown[];
-}
+import { killRunningWorkers, Worker, type AppenderReport } from '../helpers/worker.js';
 
 const dir = createTempDir();
 afterEach(killRunningWorkers);
@@ -33,7 +28,7 @@ describe('SQLite: subscriptions woken by other connections', () => {
   it('delivers events appended by another process live, in position order, without gap or duplicate', async () => {
     const url = `sqlite:${dir.file('other-process.db')}`;
     const stream = 'ledger-1';
-    const seeded = await new Worker('appender.mjs', { url, stream, count: 20 }).report<AppendReport>();
+    const seeded = await new Worker('appender.mjs', { url, stream, count: 20 }).report<AppenderReport>();
     expect(seeded.errors).toEqual([]);
 
     const store = await openStore(url);
@@ -45,7 +40,7 @@ describe('SQLite: subscriptions woken by other connections', () => {
     // The subscriber is now waiting for news; only another process writes from here on,
     // in separate commits spread over time, so each must wake it.
     const live = take(iterator, 30, stop);
-    const writer = await new Worker('appender.mjs', { url, stream, count: 30, pauseMs: 5 }).report<AppendReport>();
+    const writer = await new Worker('appender.mjs', { url, stream, count: 30, pauseMs: 5 }).report<AppenderReport>();
     expect(writer.errors).toEqual([]);
     const delivered = [...caughtUp, ...(await live)];
     stop.abort();
