@@ -8,3 +8,17 @@ export { MemoryAdapter } from './store/memory-adapter.js';
 export type { StorageAdapter, Capabilities, PreparedAppend, StoredEvent, StreamPageQuery, AllPageQuery } from './store/adapter.js';
 export type { PreparedEvent } from './events/validate.js';
 export * from './command/index.js';
+export {
+  defineEvents,
+  isEventSchemas,
+  SCHEMA_VERSION_KEY,
+  type DefineEventsOptions,
+  type EventSchemas,
+  type EventsOf,
+  type EventTypeDefinition,
+  type EventTypeSchema,
+  type Upcaster,
+  type UpcastContext,
+} from './events/event-schemas.js';
+export { checkEvent, upcastEvent, type EventCheck } from './events/upcast.js';
+export type { StandardSchemaV1, SchemaIssue } from './events/standard-schema.js';

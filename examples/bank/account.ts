@@ -2,23 +2,21 @@
 // State is a fold of events (`evolve`); commands are decided into events (`decide`), or refused
 // with a typed domain error. Amounts are integers in cents.
 import type { Decider } from '../../src/index.js';
+import type { AccountEvent } from './events.js';
 
-export type AccountEvent =
-  | { readonly type: 'AccountOpened'; readonly data: { readonly owner: string } }
-  | { readonly type: 'MoneyDeposited'; readonly data: { readonly amount: number } }
-  | { readonly type: 'MoneyWithdrawn'; readonly data: { readonly amount: number } }
-  | { readonly type: 'TransferSent'; readonly data: { readonly transferId: string; readonly to: string; readonly amount: number } }
-  | { readonly type: 'TransferReceived'; readonly data: { readonly transferId: string; readonly from: string; readonly amount: number } };
+export type { AccountEvent } from './events.js';
 
 export type Account = {
   readonly status: 'none' | 'open';
   readonly owner: string | null;
+  /** ISO 4217 code; null until the account is opened. */
+  readonly currency: string | null;
   readonly balance: number;
 };
 
 /** `commandId`, when given, makes the command idempotent (see docs/commands.md). */
 export type AccountCommand = { readonly commandId?: string } & (
-  | { readonly type: 'OpenAccount'; readonly owner: string }
+  | { readonly type: 'OpenAccount'; readonly owner: string; readonly currency?: string }
   | { readonly type: 'Deposit'; readonly amount: number }
   | { readonly type: 'Withdraw'; readonly amount: number }
   | { readonly type: 'SendTransfer'; readonly transferId: string; readonly to: string; readonly amount: number }
@@ -26,12 +24,12 @@ export type AccountCommand = { readonly commandId?: string } & (
 );
 
 export const account = {
-  initialState: (): Account => ({ status: 'none', owner: null, balance: 0 }),
+  initialState: (): Account => ({ status: 'none', owner: null, currency: null, balance: 0 }),
 
   evolve: (state: Account, event: AccountEvent): Account => {
     switch (event.type) {
       case 'AccountOpened':
-        return { status: 'open', owner: event.data.owner, balance: 0 };
+        return { status: 'open', owner: event.data.owner, currency: event.data.currency, balance: 0 };
       case 'MoneyDeposited':
       case 'TransferReceived':
         return { ...state, balance: state.balance + event.data.amount };
@@ -45,7 +43,7 @@ export const account = {
     switch (command.type) {
       case 'OpenAccount':
         if (state.status === 'open') throw new AccountAlreadyOpen();
-        return [{ type: 'AccountOpened', data: { owner: command.owner } }];
+        return [{ type: 'AccountOpened', data: { owner: command.owner, currency: command.currency ?? 'EUR' } }];
       case 'Deposit':
         assertOpen(state);
         assertAmount(command.amount);

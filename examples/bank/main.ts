@@ -2,12 +2,13 @@
 // Every run uses fresh account ids, so it can run again and again on the same annals.db.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { CommandHandler, loadState, openStore, toDecidedEvent, type CommandStore, type EventStore } from '../../src/index.js';
-import { account, formatMoney, InsufficientFunds, type Account, type AccountCommand, type AccountEvent } from './account.js';
+import { CommandHandler, InvalidEventError, loadState, openStore, toDecidedEvent, type CommandStore, type EventStore } from '../../src/index.js';
+import { account, formatMoney, InsufficientFunds, InvalidAmount, type Account, type AccountCommand, type AccountEvent } from './account.js';
 import { ACCOUNT_CATEGORY, accountStream } from './account-store.js';
+import { bankEvents } from './events.js';
 import { describeEvents, heading, line, printFailure } from './output.js';
 import { transfer } from './transfer.js';
 
@@ -18,6 +19,7 @@ interface Run {
   readonly accounts: CommandHandler<Account, AccountCommand, AccountEvent>;
   readonly alice: string;
   readonly bob: string;
+  readonly carol: string;
   /** What the application knows after each of its own commands: the state a rebuild must match. */
   readonly live: Map<string, Account>;
 }
@@ -113,8 +115,31 @@ async function idempotentRetry(run: Run): Promise<void> {
   line(`events in ${run.bob}: ${before} before the retry, ${after} after; causationId is the command id: ${again.events[0]!.metadata.causationId === command.commandId ? 'yes' : 'NO'}`);
 }
 
+async function schemas(run: Run): Promise<void> {
+  heading(5, "Event schemas: bad data is refused, old events are read in today's shape");
+  const refusal = await execute(run, run.bob, { type: 'Deposit', amount: 12.5 }).then(
+    () => new Error('The domain accepted a deposit of 12.5 cents.'),
+    (error: unknown) => error,
+  );
+  if (!(refusal instanceof InvalidAmount)) throw refusal;
+  line(`Bob deposits 12.5 cents: refused by the domain (${refusal.message})`);
+  try {
+    await run.store.append(run.bob, [{ type: 'MoneyDeposited', data: { amount: 12.5 } }]);
+    throw new Error('The store accepted an amount its schema refuses.');
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    line(`the same event appended past the domain: ${error.code} at ${error.field} (${error.reason}); nothing written`);
+  }
+  // The first version of the application had no currencies, and no schemas: an account it opened.
+  const firstVersion = await openStore(STORE_URL);
+  await firstVersion.append(run.carol, [{ type: 'AccountOpened', data: { owner: 'Carol' } }]);
+  await firstVersion.close();
+  const carol = await loadState(run.store, account, run.carol);
+  line(`${run.carol} was opened by version 1 without a currency; read through the upcaster: currency ${carol.state.currency}`);
+}
+
 async function rebuildFromLog(run: Run): Promise<void> {
-  heading(5, 'State rebuilt from the log equals the live state');
+  heading(6, 'State rebuilt from the log equals the live state');
   const rebuilt = new Map<string, Account>();
   let read = 0;
   for await (const recorded of run.store.readAll({ category: ACCOUNT_CATEGORY })) {
@@ -131,12 +156,18 @@ async function rebuildFromLog(run: Run): Promise<void> {
 }
 
 function nextSteps(run: Run): void {
-  heading(6, 'The log is yours to read');
+  heading(7, 'The log is yours to read');
   line(`store: ${resolve('annals.db')} (${STORE_URL})`);
   // `npx annals` finds this package's own command only in the package's root directory.
   const cli = insidePackageRoot() ? 'npx annals' : `node ${fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))}`;
   line(`next: ${cli} read-all`);
   line(`      ${cli} read ${run.alice}`);
+  line(`      ${cli} --schemas ${relativeToHere(fileURLToPath(new URL('./events.js', import.meta.url)))} check-events`);
+}
+
+function relativeToHere(path: string): string {
+  const cwd = process.cwd() + sep;
+  return path.startsWith(cwd) ? `./${path.slice(cwd.length)}` : path;
 }
 
 function insidePackageRoot(): boolean {
@@ -150,12 +181,13 @@ function insidePackageRoot(): boolean {
 
 async function main(): Promise<void> {
   const suffix = randomBytes(3).toString('hex');
-  const store = await openStore(STORE_URL);
+  const store = await openStore(STORE_URL, { schemas: bankEvents });
   const run: Run = {
     store,
     accounts: new CommandHandler(store, account),
     alice: accountStream(`alice-${suffix}`),
     bob: accountStream(`bob-${suffix}`),
+    carol: accountStream(`carol-${suffix}`),
     live: new Map(),
   };
   console.log(`Annals bank example: run ${suffix} on ${STORE_URL}`);
@@ -164,6 +196,7 @@ async function main(): Promise<void> {
     await transferStep(run);
     await concurrentTellers(run);
     await idempotentRetry(run);
+    await schemas(run);
     await rebuildFromLog(run);
     nextSteps(run);
   } finally {

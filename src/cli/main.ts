@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { registerAppend } from './commands/append.js';
+import { registerCheckEvents } from './commands/check-events.js';
 import { registerDelete } from './commands/delete.js';
 import { registerGet } from './commands/get.js';
 import { registerInfo } from './commands/info.js';
@@ -26,6 +27,8 @@ const program = new Command('annals')
   .description('Annals event store: append, read, follow and administer event streams.')
   .version(packageVersion(), '-V, --version', 'print the version')
   .addOption(new Option('--store <url>', 'the store URL, e.g. sqlite:./annals.db or memory:').env('ANNALS_STORE').default(DEFAULT_STORE))
+  .addOption(new Option('--schemas <module>', 'a JavaScript module exporting the event schemas (defineEvents): appends are validated, reads upcast').env('ANNALS_SCHEMAS'))
+  .addOption(new Option('--schemas-export <name>', 'which export of --schemas to use (default: the default export, or the only one)'))
   .option('--json', 'one JSON object per line on stdout; errors as {"error": {...}} on stderr')
   .option('--verbose', 'print stack traces with errors')
   .exitOverride()
@@ -36,7 +39,7 @@ const program = new Command('annals')
   })
   .showHelpAfterError('(run annals --help, or annals <command> --help, for usage)');
 
-for (const register of [registerAppend, registerRead, registerReadAll, registerGet, registerInfo, registerTail, registerDelete, registerTruncate, registerMigrate]) {
+for (const register of [registerAppend, registerRead, registerReadAll, registerGet, registerInfo, registerTail, registerDelete, registerTruncate, registerMigrate, registerCheckEvents]) {
   register(program);
 }
 

@@ -1,19 +1,29 @@
 import type { Command } from 'commander';
 import { openStore, type OpenStoreOptions } from '../store/open-store.js';
 import type { EventStore } from '../store/event-store.js';
+import type { EventSchemas } from '../events/event-schemas.js';
 import { Output } from './output.js';
+import { loadSchemasModule } from './schemas-module.js';
 
 /** Options every command accepts (declared on the program). */
 export interface GlobalOptions {
   readonly store: string;
+  /** A module exporting the application's event schemas (defineEvents). */
+  readonly schemas?: string;
+  readonly schemasExport?: string;
   readonly json?: boolean;
   readonly verbose?: boolean;
 }
 
 export interface CommandContext {
   readonly out: Output;
-  /** Opens the store on first call (after the arguments were checked), the same one after. */
+  /**
+   * Opens the store on first call (after the arguments were checked), the same one after. With
+   * `--schemas`, the store validates appends and upcasts reads with them, unless `options` says otherwise.
+   */
   store(options?: OpenStoreOptions): Promise<EventStore>;
+  /** The event schemas of `--schemas`, or undefined when none were given. */
+  schemas(): Promise<EventSchemas | undefined>;
 }
 
 /**
@@ -29,9 +39,11 @@ export function withStore<Args extends unknown[], Options>(
     const args = params.slice(0, -2) as Args;
     const globals = command.optsWithGlobals<GlobalOptions>();
     let opened: EventStore | undefined;
+    let schemas: Promise<EventSchemas | undefined> | undefined;
     const context: CommandContext = {
       out: new Output(globals.json === true),
-      store: async (options) => (opened ??= await openStore(globals.store, options)),
+      schemas: () => (schemas ??= globals.schemas === undefined ? Promise.resolve(undefined) : loadSchemasModule(globals.schemas, globals.schemasExport)),
+      store: async (options) => (opened ??= await openStore(globals.store, { schemas: await context.schemas(), ...options })),
     };
     let succeeded = false;
     try {

@@ -88,11 +88,38 @@ export class InvalidEventError extends AnnalsError {
     readonly field: string,
     readonly reason: string,
     readonly stream?: string,
+    /** When the event's type has a schema (defineEvents) that refused it: every issue it found. */
+    readonly issues?: readonly { readonly field: string; readonly message: string }[],
   ) {
     super(
-      `Event #${index}${stream === undefined ? '' : ` for "${stream}"`} is invalid at ${field}: ${reason}; nothing was written.`,
-      `Events are { type: string, data?: JSON value, metadata?: JSON object, id?: UUID }; ` +
-        `convert dates to ISO strings, BigInts to strings, and drop functions and cycles.`,
+      `Event #${index}${stream === undefined ? '' : ` for "${stream}"`} is invalid at ${field}: ${reason}` +
+        `${issues && issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : ''}; nothing was written.`,
+      issues
+        ? `Make the event's data match the schema registered for its type (the issues list every mismatch).`
+        : `Events are { type: string, data?: JSON value, metadata?: JSON object, id?: UUID }; ` +
+            `convert dates to ISO strings, BigInts to strings, and drop functions and cycles.`,
+    );
+  }
+}
+
+/** A stored event that today's schemas and upcasters cannot turn into its type's current shape. */
+export class EventDecodeError extends AnnalsError {
+  readonly code = 'ANNALS_EVENT_UNDECODABLE';
+  constructor(
+    readonly eventId: string,
+    readonly stream: string,
+    readonly revision: number,
+    readonly position: number,
+    readonly type: string,
+    /** The version the event was stored with (its metadata.schemaVersion; 1 when absent). */
+    readonly version: unknown,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Event ${eventId} (${type}, "${stream}" revision ${revision}, position ${position}) cannot be read in its current shape: ${reason}.`,
+      `Register an upcaster for every older version of the type, and run 'annals check-events' to find every such event.`,
+      options,
     );
   }
 }

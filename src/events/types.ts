@@ -7,6 +7,8 @@ export type JsonObject = { [key: string]: JsonValue | undefined };
 export interface EventMetadata {
   readonly correlationId?: string;
   readonly causationId?: string;
+  /** The version of the data's shape, recorded for event types registered with a schema (absent: 1). */
+  readonly schemaVersion?: number;
   readonly [key: string]: JsonValue | undefined;
 }
 

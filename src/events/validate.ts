@@ -194,7 +194,7 @@ export function assertCategory(value: unknown): string | undefined {
   throw new InvalidArgumentError('category', value, 'a non-empty category name without "-" (the text before the first "-" of a stream name)');
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;

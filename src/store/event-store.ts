@@ -22,6 +22,9 @@ import {
   prepareEvents,
 } from '../events/validate.js';
 import type { Capabilities, Durability, PreparedAppend, StorageAdapter, StoredEvent } from './adapter.js';
+import { applySchemas } from '../events/apply-schemas.js';
+import { isEventSchemas, type EventSchemas } from '../events/event-schemas.js';
+import { upcastEvent } from '../events/upcast.js';
 import { decodeEvent } from './decode.js';
 import { retryWhileUnavailable } from './retry.js';
 import { assertSnapshotFits, decodeSnapshot, prepareSnapshot, type Snapshot, type SnapshotInput } from './snapshot.js';
@@ -32,6 +35,11 @@ export const DEFAULT_PAGE_SIZE = 500;
 export interface EventStoreOptions {
   /** Events fetched per page by reads and subscriptions. Default 500. */
   readonly pageSize?: number;
+  /**
+   * The application's event types (defineEvents): appends of these types are validated by their
+   * schema, and reads hand out every event in its type's current shape (upcast). Default: none.
+   */
+  readonly schemas?: EventSchemas<any>;
 }
 
 /**
@@ -40,7 +48,11 @@ export interface EventStoreOptions {
  */
 export class EventStore {
   readonly capabilities: Capabilities;
+  /** The event types this store validates and upcasts, when it was opened with some. */
+  readonly schemas: EventSchemas | undefined;
   private readonly pageSize: number;
+  /** A stored event as callers see it: decoded, and upcast when the store has schemas. */
+  private readonly decode: (stored: StoredEvent) => RecordedEvent;
   private readonly wakeup = new Wakeup();
   private readonly closing = new AbortController();
 
@@ -49,7 +61,10 @@ export class EventStore {
     options: EventStoreOptions = {},
   ) {
     this.capabilities = adapter.capabilities;
-    this.pageSize = checkStoreOptions(options).pageSize;
+    const checked = checkStoreOptions(options);
+    this.pageSize = checked.pageSize;
+    const schemas = (this.schemas = checked.schemas);
+    this.decode = schemas ? (stored) => upcastEvent(schemas, decodeEvent(stored)) : decodeEvent;
   }
 
   /** The backend's name: 'memory', 'sqlite', … */
@@ -74,7 +89,7 @@ export class EventStore {
   async append(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult> {
     this.assertOpen('append');
     const { expectedRevision } = optionsObject('append options', options);
-    const prepared = prepareAppend({ stream, events, expectedRevision });
+    const prepared = prepareAppend(await this.withSchemas({ stream, events, expectedRevision }));
     const [result] = await this.adapter.appendBatch([prepared]);
     this.wakeup.bump();
     return result!;
@@ -87,7 +102,8 @@ export class EventStore {
       throw new InvalidArgumentError('requests', requests, 'a non-empty array of { stream, events, expectedRevision }');
     }
     if (requests.length > 1 && !this.capabilities.multiStreamAppend) throw new NotSupportedError('multi-stream appends', this.backend);
-    const batch = requests.map(prepareAppend);
+    const batch: PreparedAppend[] = [];
+    for (const request of requests) batch.push(prepareAppend(await this.withSchemas(request)));
     const streams = new Set<string>();
     const ids = new Set<string>();
     for (const { stream, events } of batch) {
@@ -174,7 +190,7 @@ export class EventStore {
     const types = assertTypes(options.types);
     const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
     const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
-    const { adapter, wakeup } = this;
+    const { adapter, wakeup, decode } = this;
     return {
       async *[Symbol.asyncIterator]() {
         const stopWatching = adapter.watchExternalCommits?.(() => wakeup.bump());
@@ -187,7 +203,7 @@ export class EventStore {
             if (page === undefined) return;
             for (const stored of page) {
               if (signal.aborted) return;
-              yield decodeEvent(stored);
+              yield decode(stored);
               after = stored.position;
             }
             if (page.length < pageSize) await wakeup.after(seen, signal);
@@ -203,7 +219,7 @@ export class EventStore {
     this.assertOpen('getEvent');
     if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('id', id, 'an event id (a UUID string)');
     const stored = await this.adapter.getEvent(id.toLowerCase());
-    return stored && decodeEvent(stored);
+    return stored && this.decode(stored);
   }
 
   /**
@@ -278,6 +294,16 @@ export class EventStore {
     await this.adapter.close();
   }
 
+  /**
+   * The request with its events checked by their types' schemas (see applySchemas), before any
+   * other check but the stream's name: a refused event writes nothing.
+   */
+  private async withSchemas(request: AppendRequest): Promise<AppendRequest> {
+    if (!this.schemas || typeof request !== 'object' || request === null) return request;
+    const stream = assertStreamName(request.stream);
+    return { ...request, events: (await applySchemas(this.schemas, stream, request.events)) as EventInput[] };
+  }
+
   private assertOpen(operation: string): void {
     if (this.closed) throw new StoreClosedError(operation);
   }
@@ -292,6 +318,7 @@ export class EventStore {
     cursor: () => (limit: number) => Promise<readonly StoredEvent[]>,
   ): AsyncIterable<RecordedEvent> {
     const assertOpen = () => this.assertOpen('read');
+    const { decode } = this;
     return {
       async *[Symbol.asyncIterator]() {
         const next = cursor();
@@ -300,7 +327,7 @@ export class EventStore {
           assertOpen();
           const limit = Math.min(pageSize, remaining);
           const page = await next(limit);
-          for (const stored of page) yield decodeEvent(stored);
+          for (const stored of page) yield decode(stored);
           remaining -= page.length;
           if (page.length < limit) return;
         }
@@ -317,8 +344,10 @@ function optionsObject<T extends object>(argument: string, value: T | undefined)
 }
 
 /** Checks the core's options; openers call it before they connect, so bad options leave nothing open. */
-export function checkStoreOptions(options: EventStoreOptions): { pageSize: number } {
-  return { pageSize: assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE };
+export function checkStoreOptions(options: EventStoreOptions): { pageSize: number; schemas: EventSchemas | undefined } {
+  const { schemas } = options;
+  if (schemas !== undefined && !isEventSchemas(schemas)) throw new InvalidArgumentError('schemas', schemas, 'event schemas made by defineEvents({ … })');
+  return { pageSize: assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE, schemas };
 }
 
 function prepareAppend(request: AppendRequest): PreparedAppend {

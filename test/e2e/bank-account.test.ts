@@ -4,7 +4,7 @@ import { deciderSpec } from '../../src/testing/index.js';
 import { account, AccountAlreadyOpen, AccountNotOpen, InsufficientFunds, InvalidAmount, type AccountEvent } from '../../examples/bank/account.js';
 
 const given = deciderSpec(account);
-const opened: AccountEvent = { type: 'AccountOpened', data: { owner: 'Alice' } };
+const opened: AccountEvent = { type: 'AccountOpened', data: { owner: 'Alice', currency: 'EUR' } };
 const deposited = (amount: number): AccountEvent => ({ type: 'MoneyDeposited', data: { amount } });
 
 describe('the account decider', () => {
@@ -36,6 +36,6 @@ describe('the account decider', () => {
   it('folds every event into the balance', () => {
     given([opened, deposited(500), { type: 'TransferReceived', data: { transferId: 't', from: 'x', amount: 50 } }])
       .when({ type: 'Withdraw', amount: 100 })
-      .thenState({ status: 'open', owner: 'Alice', balance: 450 });
+      .thenState({ status: 'open', owner: 'Alice', currency: 'EUR', balance: 450 });
   });
 });

@@ -5,17 +5,18 @@ import { loadState, openStore, type EventStore } from '../../src/index.js';
 import { storeSpec } from '../../src/testing/index.js';
 import { account, AccountNotOpen, InsufficientFunds, type AccountEvent } from '../../examples/bank/account.js';
 import { accountStream } from '../../examples/bank/account-store.js';
+import { bankEvents } from '../../examples/bank/events.js';
 import { transfer } from '../../examples/bank/transfer.js';
 import { createTempDir } from '../helpers/temp-dir.js';
 
 const dir = createTempDir();
 afterAll(() => dir.remove());
-const opened = (owner: string): AccountEvent => ({ type: 'AccountOpened', data: { owner } });
+const opened = (owner: string): AccountEvent => ({ type: 'AccountOpened', data: { owner, currency: 'EUR' } });
 const deposited = (amount: number): AccountEvent => ({ type: 'MoneyDeposited', data: { amount } });
 
 for (const url of ['memory:', `sqlite:${dir.file('bank.db')}`]) {
   describe(`the bank on ${url.split(':')[0]}`, async () => {
-    const store: EventStore = await openStore(url);
+    const store: EventStore = await openStore(url, { schemas: bankEvents });
     afterAll(() => store.close());
     const given = storeSpec(store, account, { stream: () => accountStream(randomUUID()) });
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldEvents, openStore, toDecidedEvent, type RecordedEvent } from '../../src/index.js';
 import { account, type AccountEvent } from '../../examples/bank/account.js';
+import { bankEvents } from '../../examples/bank/events.js';
 
 const fold = (events: readonly RecordedEvent[]) => foldEvents(account, events.map((e) => toDecidedEvent<AccountEvent>(e)));
 
@@ -70,10 +71,13 @@ describe('the bank example (npm start)', () => {
       expect(stdout).toContain('the handler reloads and decides again: appended at revision 5, balance 10.00');
       expect(stdout).toContain('same commandId) again: revision 3, position ');
       expect(stdout).toContain(`events in account-bob-${id}: 4 before the retry, 4 after; causationId is the command id: yes`);
+      expect(stdout).toContain('Bob deposits 12.5 cents: refused by the domain (Invalid amount 12.5');
+      expect(stdout).toMatch(/the same event appended past the domain: ANNALS_INVALID_EVENT at data\.amount \(.+\); nothing written/);
+      expect(stdout).toContain(`account-carol-${id} was opened by version 1 without a currency; read through the upcaster: currency EUR`);
       expect(stdout).toContain('10 events of this run folded from scratch: Alice 10.00, Bob 85.00');
       expect(stdout).toContain('equal to the live state: yes');
       expect(stdout).toContain(`store: ${join(dir, 'annals.db')} (sqlite:./annals.db)`);
-      expect(stdout).toMatch(new RegExp(`next: .+ read-all\\n +.+ read account-alice-${id}\\n`));
+      expect(stdout).toMatch(new RegExp(`next: .+ read-all\\n +.+ read account-alice-${id}\\n +.+ --schemas .+events\\.js check-events\\n`));
       // Short and readable: no JSON dumps.
       expect(stdout).not.toContain('{"');
       expect(stdout.split('\n').length).toBeLessThan(40);
@@ -81,13 +85,13 @@ describe('the bank example (npm start)', () => {
   });
 
   it('leaves both runs in annals.db: each account folds to its final balance, the retried deposit once', async () => {
-    const store = await openStore(`sqlite:${join(dir, 'annals.db')}`);
+    const store = await openStore(`sqlite:${join(dir, 'annals.db')}`, { schemas: bankEvents });
     try {
       const byStream = new Map<string, RecordedEvent[]>();
       for await (const event of store.readAll({ category: 'account' })) {
         byStream.set(event.stream, [...(byStream.get(event.stream) ?? []), event]);
       }
-      const expectedStreams = runs.flatMap(({ id }) => [`account-alice-${id}`, `account-bob-${id}`]);
+      const expectedStreams = runs.flatMap(({ id }) => [`account-alice-${id}`, `account-bob-${id}`, `account-carol-${id}`]);
       expect([...byStream.keys()].sort()).toEqual(expectedStreams.sort());
 
       for (const { id } of runs) {
@@ -102,8 +106,11 @@ describe('the bank example (npm start)', () => {
           'MoneyWithdrawn',
         ]);
         expect(bob.map((e) => e.type)).toEqual(['AccountOpened', 'MoneyDeposited', 'TransferReceived', 'MoneyDeposited']);
-        expect(fold(alice)).toEqual({ status: 'open', owner: 'Alice', balance: 1_000 });
-        expect(fold(bob)).toEqual({ status: 'open', owner: 'Bob', balance: 8_500 });
+        expect(fold(alice)).toEqual({ status: 'open', owner: 'Alice', currency: 'EUR', balance: 1_000 });
+        expect(fold(bob)).toEqual({ status: 'open', owner: 'Bob', currency: 'EUR', balance: 8_500 });
+        // Written at version 1 (no currency), read at version 2.
+        const carol = byStream.get(`account-carol-${id}`)!;
+        expect(carol.map((e) => [e.data, e.metadata.schemaVersion])).toEqual([[{ owner: 'Carol', currency: 'EUR' }, 2]]);
 
         // The two halves of the transfer carry the same correlation id.
         const sent = alice.find((e) => e.type === 'TransferSent')!;
@@ -122,5 +129,17 @@ describe('the bank example (npm start)', () => {
     } finally {
       await store.close();
     }
+  });
+  it("passes 'annals check-events' with the bank's schemas", async () => {
+    const cli = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    const schemas = fileURLToPath(new URL('../../dist/examples/bank/events.js', import.meta.url));
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, '--store', 'sqlite:./annals.db', '--schemas', schemas, 'check-events'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(result).toEqual({ code: 0, stdout: 'checked 22 events: 22 ok, 0 failed, 0 of types without a schema\n' });
   });
 });
