@@ -21,7 +21,8 @@ const COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_
  * The baseline: what a careful programmer would write with better-sqlite3 alone to do the
  * same work as Annals, without its checks. Same table and indexes (created by Annals'
  * own migration), same pragmas, one IMMEDIATE transaction per append, and reads paged by
- * key that decode every row into the same object shape.
+ * key that decode every row into the same object shape. For the command side it also checks
+ * the stream's revision before an append, and keeps snapshot rows in Annals' snapshot table.
  */
 export class RawSqlite {
   private readonly db: Database.Database;
