@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
-import { handleCommand, openStore, type EventStore } from '../../src/index.js';
+import { handleCommand, openStore } from '../../src/index.js';
 import { compare, timingOf, type Comparison, type Side } from '../lib/compare.js';
 import { formatCount, formatShortCount } from '../lib/format.js';
 import type { CaseRow } from '../lib/verdict.js';
@@ -59,53 +59,56 @@ async function commandComparison(context: MeasureContext, fixture: string, event
   copyDatabase(fixture, annalsPath);
   copyDatabase(fixture, rawPath);
   const store = await openStore(`sqlite:${annalsPath}`, { synchronous, pageSize: options.pageSize });
-  const raw = await RawSqlite.open(rawPath, synchronous);
-  const annals = { commands: 0, state: ledger.initialState(), revision: -1 };
-  const bare = { commands: 0, state: ledger.initialState(), revision: -1 };
+  const db = await RawSqlite.open(rawPath, synchronous);
+  const annals = tally();
+  const raw = tally();
   const annalsSide: Side = {
     next() {
       const command = depositCommand(annals.commands++);
       return async () => {
         const result = await handleCommand(store, decider, COMMAND_STREAM, command, { metadata: BENCH_METADATA });
-        annals.state = result.state;
-        annals.revision = result.streamRevision;
+        annals.last = { state: result.state, revision: result.streamRevision };
         return 1;
       };
     },
   };
   const rawSide: Side = {
     next() {
-      const command = depositCommand(bare.commands++);
+      const command = depositCommand(raw.commands++);
       return () => {
-        ({ state: bare.state, revision: bare.revision } = rawHandleCommand(raw, decider, COMMAND_STREAM, command, options.pageSize));
+        raw.last = rawHandleCommand(db, decider, COMMAND_STREAM, command, options.pageSize);
         return 1;
       };
     },
   };
   try {
     const comparison = await compare({ annals: annalsSide, raw: rawSide, ...timingOf(options), onProgress });
-    await checkSides(store, raw, events, annals, bare, 'snapshot' in decider);
+    checkSides(events, annals, raw);
+    if ('snapshot' in decider && ((await store.loadSnapshot(COMMAND_STREAM)) === undefined || db.loadSnapshot(COMMAND_STREAM) === undefined)) {
+      throw new Error('a side with snapshots kept none');
+    }
     return comparison;
   } finally {
     await store.close();
-    raw.close();
+    db.close();
   }
 }
 
-/** Both sides ran the same commands: same count, same state, the stream grown by one event each, and (with snapshots) a snapshot kept. */
-async function checkSides(
-  store: EventStore,
-  raw: RawSqlite,
-  events: number,
-  annals: { commands: number; state: Ledger; revision: number },
-  bare: { commands: number; state: Ledger; revision: number },
-  snapshots: boolean,
-): Promise<void> {
-  const expected = { commands: annals.commands, state: annals.state, revision: events - 1 + annals.commands };
-  if (!isDeepStrictEqual(annals, expected) || !isDeepStrictEqual(bare, expected) || annals.state.deposits !== events + annals.commands) {
-    throw new Error(`the sides disagree: annals ${JSON.stringify(annals)}, raw ${JSON.stringify(bare)}`);
-  }
-  if (snapshots && ((await store.loadSnapshot(COMMAND_STREAM)) === undefined || raw.loadSnapshot(COMMAND_STREAM) === undefined)) {
-    throw new Error('a side with snapshots kept none');
+/** The commands a side ran, and the state and revision after its last one. */
+interface Tally {
+  commands: number;
+  last: { readonly state: Ledger; readonly revision: number } | undefined;
+}
+
+function tally(): Tally {
+  return { commands: 0, last: undefined };
+}
+
+/** Both sides ran the same commands: as many, to the same state, each growing the stream by one event. */
+function checkSides(events: number, annals: Tally, raw: Tally): void {
+  const expected = { state: annals.last?.state, revision: events - 1 + annals.commands };
+  const agree = raw.commands === annals.commands && isDeepStrictEqual(annals.last, expected) && isDeepStrictEqual(raw.last, expected);
+  if (!agree || annals.last?.state.deposits !== events + annals.commands) {
+    throw new Error(`the sides disagree: annals ${JSON.stringify(annals)}, raw ${JSON.stringify(raw)}`);
   }
 }
