@@ -1,9 +1,7 @@
 import { createRequire } from 'node:module';
-import { formatCount, formatRatio } from './lib/format.js';
-import { spread } from './lib/stats.js';
-import type { BenchOptions, CaseResult, Suite, SuiteContext, Target, Verdict } from './lib/types.js';
-import { judge } from './lib/verdict.js';
-import { POSTGRES_CASES, type PostgresRow } from './postgres/cases.js';
+import type { BenchOptions, CaseResult, Suite, SuiteContext } from './lib/types.js';
+import { caseResult } from './lib/verdict.js';
+import { POSTGRES_CASES } from './postgres/cases.js';
 import { connect, dropSchema, postgresUrl, schemaName } from './postgres/connection.js';
 
 /** Events stored before the growth case measures, unless `--events` is given. */
@@ -62,9 +60,9 @@ export const postgresSuite: Suite = {
           note: (line) => progress.note(line),
         });
         if (!options.keep) while (made.length > 0) await dropSchema(admin, made.pop()!);
-        const caseResults = rows.map((row) => toResult(row, setting));
-        task.done(caseResults.map(summary).join(' | '));
-        results.push(...caseResults);
+        const judged = rows.map((row) => caseResult({ suite: 'postgres', setting, ...row }));
+        task.done(judged.map(({ result, summary }) => `${result.label}: ${summary}`).join(' | '));
+        results.push(...judged.map((j) => j.result));
       }
       return results;
     } finally {
@@ -78,36 +76,4 @@ export const postgresSuite: Suite = {
 function growthEvents(options: BenchOptions): number {
   const given = process.argv.some((arg) => arg === '--events' || arg.startsWith('--events='));
   return given ? options.events : DEFAULT_GROWTH_EVENTS;
-}
-
-function toResult(row: PostgresRow, setting: string): CaseResult {
-  const judged = row.ratio === undefined ? judge(row.annals, row.raw, row.target) : judgeRatio(row.ratio, row.target);
-  return {
-    suite: 'postgres',
-    setting,
-    name: row.name,
-    label: row.label,
-    description: row.description,
-    annals: row.annals,
-    raw: row.raw,
-    ratio: judged.ratio,
-    pairRatio: spread(row.pairRatios),
-    target: row.target,
-    verdict: judged.verdict,
-    failures: judged.failures,
-  };
-}
-
-/** A target checked against a ratio of the case's own (not the events/s ratio). */
-function judgeRatio(ratio: number, target: Target | undefined): { ratio: number; verdict: Verdict; failures: string[] } {
-  if (!target?.minRatio) return { ratio, verdict: 'info', failures: [] };
-  const ok = ratio >= target.minRatio;
-  return { ratio, verdict: ok ? 'PASS' : 'FAIL', failures: ok ? [] : [`ratio ${formatRatio(ratio)} < ${formatRatio(target.minRatio)}`] };
-}
-
-function summary(r: CaseResult): string {
-  return (
-    `${r.label}: ${formatCount(r.annals.eventsPerSecond)} vs ${formatCount(r.raw.eventsPerSecond)} ev/s, ` +
-    `ratio ${formatRatio(r.ratio)} ${r.verdict}${r.failures.length ? ` (${r.failures.join('; ')})` : ''}`
-  );
 }

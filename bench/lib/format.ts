@@ -4,6 +4,12 @@ export function formatCount(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
+/** 10k, 1M — for labels; a count that is not a round thousand or million stays as it is. */
+export function formatShortCount(n: number): string {
+  if (n >= 1_000_000 && n % 1_000_000 === 0) return `${n / 1_000_000}M`;
+  return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
+}
+
 /** A duration in nanoseconds as µs, ms or s with three significant digits. */
 export function formatDuration(ns: number): string {
   if (!Number.isFinite(ns)) return '—';

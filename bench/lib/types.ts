@@ -24,8 +24,10 @@ export interface BenchOptions {
 
 /** What a target asks of a case; a case without one is reported for information. */
 export interface Target {
-  /** Lowest acceptable throughput ratio annals/raw. */
+  /** Lowest acceptable ratio (annals/raw events per second, unless the case reports a ratio of its own). */
   readonly minRatio?: number;
+  /** Highest acceptable ratio: for a case whose ratio is a growth (a time ÷ a time), where lower is better. */
+  readonly maxRatio?: number;
   /** Lowest acceptable Annals throughput, in events per second. */
   readonly minEventsPerSecond?: number;
 }
@@ -55,7 +57,7 @@ export interface CaseResult {
   readonly description: string;
   readonly annals: Measurement;
   readonly raw: Measurement;
-  /** Throughput ratio annals/raw (events per second): what the target is checked against. */
+  /** Throughput ratio annals/raw (events per second), or the case's own ratio: what the target is checked against. */
   readonly ratio: number;
   /** The ratio within each pair of neighbouring blocks: median, 10th and 90th percentile. */
   readonly pairRatio: { readonly p10: number; readonly p50: number; readonly p90: number };

@@ -1,4 +1,5 @@
-import type { BenchOptions, Measurement, Target } from '../lib/types.js';
+import type { BenchOptions } from '../lib/types.js';
+import type { CaseRow } from '../lib/verdict.js';
 import { appendCase } from './append-case.js';
 import { concurrentCase } from './concurrent-case.js';
 import { growthCase } from './growth-case.js';
@@ -16,16 +17,7 @@ export interface PostgresCaseContext {
 }
 
 /** One row of the report. `ratio`, when set, replaces annals/raw events/s as what the target checks. */
-export interface PostgresRow {
-  readonly name: string;
-  readonly label: string;
-  readonly description: string;
-  readonly annals: Measurement;
-  readonly raw: Measurement;
-  readonly pairRatios: readonly number[];
-  readonly target: Target | undefined;
-  readonly ratio?: number;
-}
+export type PostgresRow = CaseRow;
 
 export interface PostgresCase {
   readonly name: string;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { openStore } from '../../src/index.js';
 import { compare, timingOf, type Side } from '../lib/compare.js';
-import { formatCount, formatDuration } from '../lib/format.js';
+import { formatCount, formatDuration, formatShortCount } from '../lib/format.js';
 import { now, since } from '../lib/timer.js';
 import { makeEvents } from '../lib/workload.js';
 import { GROWTH_LIMIT, type PostgresCaseContext, type PostgresRow } from './cases.js';
@@ -47,7 +47,7 @@ export async function growthCase({ options, url, schema, growthEvents, onProgres
     return [
       {
         name: 'growth',
-        label: `growth ${shortCount(growthEvents)} (p50 empty ÷ p50 ${shortCount(growthEvents)})`,
+        label: `growth ${formatShortCount(growthEvents)} (p50 empty ÷ p50 ${formatShortCount(growthEvents)})`,
         description:
           `single-event appends to new streams; "annals" column: a store holding ${formatCount(growthEvents)} events, ` +
           `raw column: an empty store; ratio = p50 empty ÷ p50 with ${formatCount(growthEvents)} stored (target: growth ≤ ${GROWTH_LIMIT})`,
@@ -95,9 +95,4 @@ async function seed(url: string, schemaName: string, events: number): Promise<nu
   } finally {
     await client.end();
   }
-}
-
-function shortCount(n: number): string {
-  if (n >= 1_000_000 && n % 1_000_000 === 0) return `${n / 1_000_000}M`;
-  return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
 }

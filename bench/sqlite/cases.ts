@@ -1,5 +1,5 @@
 import type { Comparison } from '../lib/compare.js';
-import { formatCount } from '../lib/format.js';
+import { formatCount, formatShortCount } from '../lib/format.js';
 import type { BenchOptions, Target } from '../lib/types.js';
 import { appendCase } from './append-case.js';
 import type { Synchronous } from './raw-sqlite.js';
@@ -47,7 +47,7 @@ export const SQLITE_CASES: readonly SqliteCase[] = [
     name: 'read-stream',
     reads: true,
     target: undefined,
-    label: (o) => `readStream ${shortCount(o.streamEvents)}`,
+    label: (o) => `readStream ${formatShortCount(o.streamEvents)}`,
     description: (o) => `readStream of a ${formatCount(o.streamEvents)}-event stream, ${o.pageSize} events per page`,
     run: (context) =>
       readCase(context, {
@@ -60,7 +60,7 @@ export const SQLITE_CASES: readonly SqliteCase[] = [
     name: 'read-all',
     reads: true,
     target: { minRatio: 0.7, minEventsPerSecond: 150_000 },
-    label: (o) => `readAll ${shortCount(o.events)}`,
+    label: (o) => `readAll ${formatShortCount(o.events)}`,
     description: (o) => `readAll of a ${formatCount(o.events)}-event log, ${o.pageSize} events per page`,
     run: (context) =>
       readCase(context, {
@@ -70,7 +70,3 @@ export const SQLITE_CASES: readonly SqliteCase[] = [
       }),
   },
 ];
-
-function shortCount(n: number): string {
-  return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
-}

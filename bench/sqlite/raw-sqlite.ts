@@ -21,13 +21,16 @@ const COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_
  * The baseline: what a careful programmer would write with better-sqlite3 alone to do the
  * same work as Annals, without its checks. Same table and indexes (created by Annals'
  * own migration), same pragmas, one IMMEDIATE transaction per append, and reads paged by
- * key that decode every row into the same object shape.
+ * key that decode every row into the same object shape. For the command side it also checks
+ * the stream's revision before an append, and keeps snapshot rows in Annals' snapshot table.
  */
 export class RawSqlite {
   private readonly db: Database.Database;
-  private readonly insertRows: (stream: string, category: string, firstRevision: number, rows: readonly string[][]) => number;
+  private readonly insertRows: (stream: string, category: string, firstRevision: number, rows: readonly string[][], checked: boolean) => number;
   private readonly streamPage: Database.Statement<[string, number, number], Row>;
   private readonly allPage: Database.Statement<[number, number], Row>;
+  private readonly snapshotRow: Database.Statement<[string], RawSnapshot>;
+  private readonly upsertSnapshot: Database.Statement<[string, number, string, string, number]>;
 
   private constructor(path: string, synchronous: Synchronous) {
     this.db = new Database(path, { timeout: 5000 });
@@ -36,7 +39,12 @@ export class RawSqlite {
     const insert = this.db.prepare(
       `INSERT INTO annals_events (id, stream, category, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const transaction = this.db.transaction((stream: string, category: string, firstRevision: number, rows: readonly string[][]) => {
+    const head = this.db.prepare<[string], number | null>(`SELECT max(revision) FROM annals_events WHERE stream = ?`).pluck();
+    const transaction = this.db.transaction((stream: string, category: string, firstRevision: number, rows: readonly string[][], checked: boolean) => {
+      if (checked) {
+        const revision = head.get(stream) ?? -1;
+        if (revision !== firstRevision - 1) throw new Error(`${stream} is at revision ${revision}, expected ${firstRevision - 1}`);
+      }
       const recordedAt = Date.now();
       let position = 0;
       let revision = firstRevision;
@@ -48,6 +56,11 @@ export class RawSqlite {
     this.insertRows = (...args) => transaction.immediate(...args);
     this.streamPage = this.db.prepare(`SELECT ${COLUMNS} FROM annals_events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
     this.allPage = this.db.prepare(`SELECT ${COLUMNS} FROM annals_events WHERE position > ? ORDER BY position LIMIT ?`);
+    this.snapshotRow = this.db.prepare(`SELECT revision, version, state FROM annals_snapshots WHERE stream = ?`);
+    this.upsertSnapshot = this.db.prepare(
+      `INSERT INTO annals_snapshots (stream, revision, version, state, saved_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, version = excluded.version, state = excluded.state, saved_at = excluded.saved_at`,
+    );
   }
 
   /** Opens `path`, first creating Annals' schema in it (by opening and closing a store) when it is new. */
@@ -61,21 +74,21 @@ export class RawSqlite {
    * transaction: the same id generation and JSON serialisation as Annals, no checks.
    */
   append(stream: string, events: readonly EventInput[], firstRevision: number): number {
-    const dash = stream.indexOf('-');
-    const category = dash < 0 ? stream : stream.slice(0, dash);
-    const rows = events.map((e) => [
-      randomUUID(),
-      e.type,
-      e.data === undefined ? 'null' : JSON.stringify(e.data),
-      e.metadata === undefined ? '{}' : JSON.stringify(e.metadata),
-    ]);
-    return this.insertRows(stream, category, firstRevision, rows);
+    return this.insertRows(stream, categoryOf(stream), firstRevision, toRows(events), false);
   }
 
-  /** Reads `stream` forwards, `pageSize` rows per SELECT; returns the number of events. */
-  readStream(stream: string, pageSize: number, consume: (event: RecordedEvent) => void): number {
+  /**
+   * The same, after checking inside the transaction that the stream's last revision is
+   * `expectedRevision` (-1: no events); throws without writing when it is not. Returns the position.
+   */
+  appendExpecting(stream: string, events: readonly EventInput[], expectedRevision: number): number {
+    return this.insertRows(stream, categoryOf(stream), expectedRevision + 1, toRows(events), true);
+  }
+
+  /** Reads `stream` forwards from `fromRevision`, `pageSize` rows per SELECT; returns the number of events. */
+  readStream(stream: string, pageSize: number, consume: (event: RecordedEvent) => void, fromRevision = 0): number {
     let count = 0;
-    let from = 0;
+    let from = fromRevision;
     for (;;) {
       const rows = this.streamPage.all(stream, from, pageSize);
       for (const row of rows) consume(decode(row));
@@ -98,6 +111,15 @@ export class RawSqlite {
     }
   }
 
+  /** The stream's snapshot row in Annals' snapshot table, as this side keeps it (its own rows, its own file). */
+  loadSnapshot(stream: string): RawSnapshot | undefined {
+    return this.snapshotRow.get(stream);
+  }
+
+  saveSnapshot(stream: string, snapshot: RawSnapshot): void {
+    this.upsertSnapshot.run(stream, snapshot.revision, snapshot.version, snapshot.state, Date.now());
+  }
+
   count(): number {
     return this.db.prepare(`SELECT count(*) FROM annals_events`).pluck().get() as number;
   }
@@ -109,6 +131,28 @@ export class RawSqlite {
   close(): void {
     this.db.close();
   }
+}
+
+/** A snapshot row: the state as JSON text, folded up to `revision`, and the version of its shape. */
+export interface RawSnapshot {
+  readonly revision: number;
+  readonly version: string;
+  readonly state: string;
+}
+
+function categoryOf(stream: string): string {
+  const dash = stream.indexOf('-');
+  return dash < 0 ? stream : stream.slice(0, dash);
+}
+
+/** Each event as [id, type, data, metadata]: the same id generation and JSON serialisation as Annals. */
+function toRows(events: readonly EventInput[]): string[][] {
+  return events.map((e) => [
+    randomUUID(),
+    e.type,
+    e.data === undefined ? 'null' : JSON.stringify(e.data),
+    e.metadata === undefined ? '{}' : JSON.stringify(e.metadata),
+  ]);
 }
 
 function decode(row: Row): RecordedEvent {
