@@ -3,6 +3,7 @@ import pg from 'pg';
 import { beforeAll, expect, it } from 'vitest';
 import type { EventStore } from '../../src/index.js';
 import { collect } from '../helpers/collect.js';
+import { recordStatements, type Statement } from '../helpers/pg-statements.js';
 import { appendEventsQuery, postgresService, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 
@@ -10,33 +11,11 @@ const service = await checkService(postgresService);
 
 const EVENTS = 100_000;
 
-interface Statement {
-  readonly text: string;
-  readonly values: unknown[];
-}
-
 interface PlanNode {
   readonly 'Node Type': string;
   readonly 'Relation Name'?: string;
   readonly 'Index Name'?: string;
   readonly Plans?: PlanNode[];
-}
-
-/**
- * Records the statements the store sends, by name, so that the plans checked are those of the
- * exact SQL the store runs. It only looks: every call goes through unchanged.
- */
-function recordStatements(): { statements: Map<string, Statement>; stop: () => void } {
-  const statements = new Map<string, Statement>();
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
-    const c = config as { name?: string; text?: string; values?: unknown[] };
-    if (typeof c === 'object' && c !== null && c.name?.startsWith('annals:')) {
-      statements.set(c.name.slice(c.name.lastIndexOf(':') + 1), { text: c.text!, values: c.values ?? [] });
-    }
-    return (original as (...args: unknown[]) => unknown).call(this, config, ...rest);
-  } as typeof original;
-  return { statements, stop: () => void (pg.Client.prototype.query = original) };
 }
 
 function nodes(plan: PlanNode): PlanNode[] {
