@@ -16,6 +16,8 @@ const MAX_TRANSIENT_RETRIES = 3;
 const WALK_LIMIT = 1000;
 /** How long a read waits, at most, for the appenders in the way (each usually ends within a millisecond or two). */
 const APPENDERS_WAIT_MS = 100;
+/** How long an answer to "does anyone else listen?" is trusted before it is asked again. */
+const LISTENERS_RECHECK_MS = 1000;
 
 // Per pool, never process-wide: bigints come back as numbers (positions and revisions stay
 // far below 2^53), json as its text (the core decodes it), timestamps as epoch milliseconds.
@@ -46,6 +48,7 @@ export class PostgresAdapter implements StorageAdapter {
   private heldBackRetries = 0;
   private heldBackTimer: NodeJS.Timeout | undefined;
   private readonly settled = new Settled(() => this.lookAtAppenders());
+  private listeners = { present: true, checkedAt: -Infinity };
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -331,7 +334,9 @@ export class PostgresAdapter implements StorageAdapter {
   /**
    * Other processes learn of commits by NOTIFY, sent after the append's commit from a tiny
    * transaction of its own (a NOTIFY inside the append would serialise every appender's commit
-   * on the notification queue's lock). At most one is in flight; appends meanwhile coalesce into one more.
+   * on the notification queue's lock). At most one is in flight; appends meanwhile coalesce into
+   * one more. None is sent while no other store listens on this schema's channel (this store's
+   * own subscribers are woken directly): see anyoneElseListening.
    */
   private notifyCommitted(): void {
     if (this.notifying) {
@@ -342,11 +347,32 @@ export class PostgresAdapter implements StorageAdapter {
     this.notifying = (async () => {
       do {
         this.notifyAgain = false;
-        await this.pool.query(statement).catch(() => undefined); // subscribers elsewhere fall back to their poll
+        // Subscribers elsewhere fall back to their poll if this fails.
+        if (await this.anyoneElseListening().catch(() => true)) await this.pool.query(statement).catch(() => undefined);
       } while (this.notifyAgain && !this.pool.ended);
     })().finally(() => {
       this.notifying = undefined;
     });
+  }
+
+  /**
+   * Whether another store's LISTEN connection on this channel exists, asked at most once a second.
+   * A listener is a store connection whose last statement was the LISTEN (the only one it runs);
+   * one whose statement text this role may not see (or the server does not track) counts too. A listener that appears meanwhile
+   * has woken its subscribers on connecting, and its poll covers the rest of that second.
+   */
+  private async anyoneElseListening(): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.listeners.checkedAt < LISTENERS_RECHECK_MS) return this.listeners.present;
+    const { rows } = await this.query<{ present: boolean }>(
+      'listeners',
+      `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                       WHERE datname = current_database() AND application_name = 'annals' AND pid <> $2
+                         AND query IN ($1, '<insufficient privilege>', '')) AS present`,
+      [`LISTEN ${pg.escapeIdentifier(this.channel)}`, this.notifier.listenerPid ?? 0],
+    );
+    this.listeners = { present: rows[0]!.present, checkedAt: now };
+    return this.listeners.present;
   }
 }
 
