@@ -35,10 +35,10 @@ const MOVE_ANY = (s: string) =>
    RETURNING t.revision - $2::int + 1 AS first`;
 
 /**
- * The statement for one part, named per expectation kind (each is prepared once per connection).
- * Positions are taken in event order: nextval is computed row by row as the rows come out of
- * unnest, in the call's order (which the ORDER BY states), so positions ascend with revisions
- * (a test appends batches and checks it).
+ * The statement for one part, named per expectation kind and for one event or several (each is
+ * prepared once per connection). Positions are taken in event order: nextval is computed row by
+ * row as the rows come out of unnest, in the call's order (which the ORDER BY states), so
+ * positions ascend with revisions (postgres-settled.test.ts appends batches and checks it).
  */
 export function fastAppend(s: string, schemaName: string, part: PreparedAppend): FastAppend {
   const { stream, category, events, expectedRevision } = part;
@@ -50,25 +50,33 @@ export function fastAppend(s: string, schemaName: string, part: PreparedAppend):
         : expectedRevision === 'no_stream'
           ? ['no-stream', MOVE_NO_STREAM]
           : ['any', MOVE_ANY];
-  const text = `WITH st AS (${move(s)}),
-    ins AS (
-      INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
-      SELECT nextval('${s}.positions'), x.id, $1::text, $3::text, st.first + x.ord - 1, x.type, x.data::json, x.meta::json, now()
-        FROM st, unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(id, type, data, meta, ord)
-       ORDER BY x.ord
-      RETURNING revision, position)
-    SELECT max(revision) AS revision, max(position) AS position FROM ins`;
+  const one = events.length === 1;
+  // One event: plain values, no unnest, no aggregate (the common case, and the cheapest statement).
+  const text = one
+    ? `WITH st AS (${move(s)})
+       INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+       SELECT nextval('${s}.positions'), $4::uuid, $1::text, $3::text, st.first, $5::text, $6::text::json, $7::text::json, now() FROM st
+       RETURNING revision, position`
+    : `WITH st AS (${move(s)}),
+       ins AS (
+         INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+         SELECT nextval('${s}.positions'), x.id, $1::text, $3::text, st.first + x.ord - 1, x.type, x.data::json, x.meta::json, now()
+           FROM st, unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(id, type, data, meta, ord)
+          ORDER BY x.ord
+         RETURNING revision, position)
+       SELECT max(revision) AS revision, max(position) AS position FROM ins`;
+  const column = <T>(pick: (e: PreparedAppend['events'][number]) => T) => (one ? pick(events[0]!) : events.map(pick));
   return {
-    name: `annals:${schemaName}:append-${kind}`,
+    name: `annals:${schemaName}:append-${kind}${one ? '-one' : ''}`,
     text,
     values: [
       stream,
       events.length,
       category,
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.data),
-      events.map((e) => e.metadata),
+      column((e) => e.id),
+      column((e) => e.type),
+      column((e) => e.data),
+      column((e) => e.metadata),
       ...(typeof expectedRevision === 'number' ? [expectedRevision] : []),
     ],
   };

@@ -39,6 +39,23 @@ const event = (type: string) => ({ id: randomUUID(), type, data: null });
 describeWithService(service, 'postgres settled order', () => {
   const ctx = usePostgres(service.url);
 
+  it('gives the events of one append ascending positions in their order, whatever the expected revision', async () => {
+    const store = await ctx.open();
+    const batch = () => Array.from({ length: 50 }, (_, k) => ({ type: `E${k}` }));
+    const appends = await Promise.all([
+      store.append('a-1', batch(), { expectedRevision: 'no_stream' }),
+      store.append('b-1', batch()),
+      store.append('c-1', batch()),
+    ]);
+    await Promise.all([store.append('a-1', batch(), { expectedRevision: 49 }), store.append('b-1', batch(), { expectedRevision: 'stream_exists' })]);
+    expect(appends.map((a) => a.streamRevision)).toEqual([49, 49, 49]);
+    for (const stream of ['a-1', 'b-1', 'c-1']) {
+      const events = await collect(store.readStream(stream));
+      expect(events.map((e) => e.type)).toEqual(events.map((e) => `E${e.revision % 50}`));
+      for (let i = 1; i < events.length; i++) expect(events[i]!.position, `${stream} revision ${i}`).toBeGreaterThan(events[i - 1]!.position);
+    }
+  });
+
   it('is not held back by an unrelated write transaction left open, in this or another database', async () => {
     const store = await ctx.open();
     const elsewhere = await ctx.client('annals-test-unrelated', await ctx.database());
