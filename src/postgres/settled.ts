@@ -28,6 +28,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Why it is airtight:
  * - The order of the two statements matters: listing the holders first would miss an appender
  *   that took its lock and value between the list and the read of H.
+ * - The lock belongs to the top-level transaction even when nextval runs in a subtransaction
+ *   (PostgreSQL takes it under the top transaction's resource owner), so a rolled-back savepoint
+ *   cannot release it while the transaction may still use a value it took.
+ * - Values come out in time order only with the sequence's default CACHE 1: with a cache, a
+ *   backend could use a value below H that it took long before; Annals creates the sequence so.
  * - Holders are told apart by virtual transaction id, not by transaction id: a one-statement
  *   appender may hold the lock before it has a transaction id. A virtual id is unique until its
  *   backend slot's counter wraps (2^32 transactions); were one reused by a later holder, the
