@@ -25,9 +25,10 @@ interface Variant {
  * Case 3 and the gap-safety candidates in one measurement: 8 callers each append one event per
  * call to a stream of their own, at its exact expected revision, as fast as they can for a
  * block of fixed duration. The three variants take turns, block by block (ABC CBA …), each in
- * a schema of its own: (a) Annals (its pool, one connection per caller at a time, per-event
- * horizon), (b) 8 raw connections, each INSERT taking a constant transaction-level advisory
- * lock before its position, (c) 8 raw connections with the plain INSERT.
+ * a schema of its own: (a) Annals (its pool, one connection per caller at a time, one statement
+ * per append, the order settled by readers), (b) 8 raw connections, each INSERT taking a
+ * constant transaction-level advisory lock before its position, (c) 8 raw connections with the
+ * plain INSERT.
  * Throughput = events ÷ wall time of the blocks; p50/p99 are of single calls.
  */
 export async function concurrentCase({ options, url, schema, onProgress }: PostgresCaseContext): Promise<PostgresRow[]> {
@@ -111,9 +112,9 @@ export async function concurrentCase({ options, url, schema, onProgress }: Postg
         target: undefined,
       },
       {
-        name: 'gap-safety-horizon',
-        label: 'gap-safety: (a) Annals horizon ÷ (b) advisory lock',
-        description: `${concurrent}; Annals (per-event horizon) against the raw INSERT taking pg_advisory_xact_lock`,
+        name: 'gap-safety-annals',
+        label: 'gap-safety: (a) Annals ÷ (b) advisory lock',
+        description: `${concurrent}; Annals (order settled by readers) against the raw INSERT taking pg_advisory_xact_lock`,
         annals: a,
         raw: b,
         pairRatios: pairs.ab,

@@ -76,9 +76,9 @@ async function seed(url: string, schemaName: string, events: number): Promise<nu
     await client.query(`SET synchronous_commit = off`);
     await client.query(`SET maintenance_work_mem = '256MB'`);
     await client.query(
-      `INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at, horizon)
+      `INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
        SELECT g, gen_random_uuid(), 'seed-' || ((g - 1) / ${SEED_STREAM_EVENTS}), 'seed', (g - 1) % ${SEED_STREAM_EVENTS},
-              'MoneyDeposited', $2::json, $3::json, now(), '0'
+              'MoneyDeposited', $2::json, $3::json, now()
          FROM generate_series(1, $1::int8) AS g`,
       [events, JSON.stringify(sample!.data), JSON.stringify(sample!.metadata)],
     );

@@ -6,7 +6,7 @@ import { connect } from './connection.js';
 /** The constant advisory lock key of the serialised-position candidate. */
 export const POSITION_LOCK_KEY = 727_274;
 
-const COLUMNS = `position, id, stream, category, revision, type, data, metadata, recorded_at, horizon`;
+const COLUMNS = `position, id, stream, category, revision, type, data, metadata, recorded_at`;
 
 interface Row {
   readonly id: string;
@@ -24,7 +24,7 @@ interface Row {
  * work as Annals, without its checks. Its table is Annals' own events table (created by opening
  * an Annals store on the raw schema), so columns and indexes are identical; positions come from
  * the same kind of sequence. Each append is one autocommitted statement with bind parameters
- * (a named, prepared statement, as Annals uses); the horizon column gets a constant.
+ * (a named, prepared statement, as Annals uses).
  */
 export class RawPostgres {
   private readonly s: string;
@@ -59,7 +59,7 @@ export class RawPostgres {
   }
 
   private async insertOne(stream: string, event: EventInput, revision: number, serialised: boolean): Promise<number> {
-    const values = `nextval('${this.s}.positions'), $1, $2, $3, $4, $5, $6, $7, now(), '0'`;
+    const values = `nextval('${this.s}.positions'), $1, $2, $3, $4, $5, $6, $7, now()`;
     const text = serialised
       ? `INSERT INTO ${this.s}.events (${COLUMNS})
            SELECT ${values} FROM (SELECT pg_advisory_xact_lock(${POSITION_LOCK_KEY})) AS serialised RETURNING position`
@@ -77,7 +77,7 @@ export class RawPostgres {
       name: `${this.name}:insert-many`,
       text: `WITH inserted AS (
                INSERT INTO ${this.s}.events (${COLUMNS})
-               SELECT nextval('${this.s}.positions'), x.id, $1, $2, $3 + x.ord - 1, x.type, x.data::json, x.meta::json, now(), '0'
+               SELECT nextval('${this.s}.positions'), x.id, $1, $2, $3 + x.ord - 1, x.type, x.data::json, x.meta::json, now()
                  FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(id, type, data, meta, ord)
                RETURNING position)
              SELECT max(position) AS position FROM inserted`,

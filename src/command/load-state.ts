@@ -29,30 +29,33 @@ export async function loadState<State, Event extends DecidedEvent>(
   stream: string,
   options: { readonly maxCount?: number; readonly snapshotVersion?: string | number } = {},
 ): Promise<LoadedState<State>> {
-  let state = decider.initialState();
-  let revision = -1;
-  let snapshotRevision = -1;
-  // A snapshot of another version describes another shape of the state: ignored, not migrated.
-  const snapshot = options.snapshotVersion === undefined || options.maxCount !== undefined ? undefined : await store.loadSnapshot?.(stream);
-  if (snapshot !== undefined && snapshot.version === options.snapshotVersion) {
-    state = snapshot.state as State;
-    revision = snapshotRevision = snapshot.revision;
+  for (;;) {
+    let state = decider.initialState();
+    let revision = -1;
+    let snapshotRevision = -1;
+    // A snapshot of another version describes another shape of the state: ignored, not migrated.
+    const snapshot = options.snapshotVersion === undefined || options.maxCount !== undefined ? undefined : await store.loadSnapshot?.(stream);
+    if (snapshot !== undefined && snapshot.version === options.snapshotVersion) {
+      state = snapshot.state as State;
+      revision = snapshotRevision = snapshot.revision;
+    }
+    const read =
+      options.maxCount !== undefined ? store.readStream(stream, { maxCount: options.maxCount })
+      : revision >= 0 ? store.readStream(stream, { fromRevision: revision + 1 })
+      : store.readStream(stream);
+    for await (const recorded of read) {
+      state = decider.evolve(state, toDecidedEvent<Event>(recorded));
+      revision = recorded.revision;
+    }
+    if (revision >= 0) return { state, revision, expectedRevision: revision, snapshotRevision };
+    // No events: never written or soft-deleted ('no_stream' passes), or truncated to nothing
+    // (still live at its revision, which 'no_stream' would never match).
+    const info = await store.streamInfo(stream);
+    if (!info.exists || info.revision < 0) return { state, revision: -1, expectedRevision: 'no_stream', snapshotRevision };
+    if (info.truncatedBefore > info.revision) return { state, revision: info.revision, expectedRevision: info.revision, snapshotRevision };
+    // Events were appended between the read and the look at the stream: this state is not at
+    // that revision (deciding on it would lose an update). Read again.
   }
-  const read =
-    options.maxCount !== undefined ? store.readStream(stream, { maxCount: options.maxCount })
-    : revision >= 0 ? store.readStream(stream, { fromRevision: revision + 1 })
-    : store.readStream(stream);
-  for await (const recorded of read) {
-    state = decider.evolve(state, toDecidedEvent<Event>(recorded));
-    revision = recorded.revision;
-  }
-  if (revision >= 0) return { state, revision, expectedRevision: revision, snapshotRevision };
-  // No events: never written or soft-deleted ('no_stream' passes), or truncated to nothing
-  // (still live at its revision, which 'no_stream' would never match).
-  const info = await store.streamInfo(stream);
-  return info.exists && info.revision >= 0
-    ? { state, revision: info.revision, expectedRevision: info.revision, snapshotRevision }
-    : { state, revision: -1, expectedRevision: 'no_stream', snapshotRevision };
 }
 
 /**

@@ -20,6 +20,11 @@ export class Notifier {
     private readonly pollIntervalMs: number,
   ) {}
 
+  /** The backend of this store's own LISTEN connection, while connected: its own NOTIFY would only wake itself. */
+  get listenerPid(): number | undefined {
+    return (this.client as { processID?: number | null } | undefined)?.processID ?? undefined;
+  }
+
   watch(listener: () => void): () => void {
     return this.watchers.add(listener);
   }

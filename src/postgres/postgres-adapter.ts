@@ -3,14 +3,21 @@ import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types
 import { ALL_CAPABILITIES, type AllPageQuery, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
 import type { StoredSnapshot } from '../store/snapshot.js';
 import { toAnnalsError, TRANSIENT } from './errors.js';
-import { BLOCKERS_COLUMN, finalRows, harmlessQuery } from './horizon.js';
+import { fastAppend } from './fast-append.js';
 import { Notifier } from './notifier.js';
 import type { PostgresOptions } from './options.js';
 import { migrate, type SchemaState } from './schema.js';
+import { contiguousEnd, Settled } from './settled.js';
 
 const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS "recordedAt"`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_TRANSIENT_RETRIES = 3;
+/** Positions walked at most per read, to settle a filtered page (or one after an unsettled `after`) by contiguity. */
+const WALK_LIMIT = 1000;
+/** How long a read waits, at most, for the appenders in the way (each usually ends within a millisecond or two). */
+const APPENDERS_WAIT_MS = 100;
+/** How long an answer to "does anyone else listen?" is trusted before it is asked again. */
+const LISTENERS_RECHECK_MS = 1000;
 
 // Per pool, never process-wide: bigints come back as numbers (positions and revisions stay
 // far below 2^53), json as its text (the core decodes it), timestamps as epoch milliseconds.
@@ -24,12 +31,10 @@ const typeParsers = {
   },
 } as pg.CustomTypesConfig;
 
-type Row = StoredEvent & { blockers: string[] | null };
-
 /**
- * PostgreSQL through node-postgres: a pool per store, decisions taken inside the database
- * by one function call per append (one round trip), and a global order that is gap-safe:
- * see the `horizon` column in schema.ts and docs/postgres.md.
+ * PostgreSQL through node-postgres: a pool per store, decisions taken inside the database in
+ * one round trip per append (one statement for a single stream, see fast-append.ts, else the
+ * append function), and a global order that is gap-safe: see settled.ts and docs/postgres.md.
  */
 export class PostgresAdapter implements StorageAdapter {
   readonly name = 'postgres';
@@ -42,13 +47,8 @@ export class PostgresAdapter implements StorageAdapter {
   private notifyAgain = false;
   private heldBackRetries = 0;
   private heldBackTimer: NodeJS.Timeout | undefined;
-  private lastHead = 0;
-
-  /** Which of the given 32-bit transaction ids are running without this store's append lock. */
-  private readonly harmless = async (candidates: string[]): Promise<Set<string>> => {
-    const { rows } = await this.query<{ xid: string }>('harmless', harmlessQuery(this.s), [candidates]);
-    return new Set(rows.map((row) => row.xid));
-  };
+  private readonly settled = new Settled(() => this.lookAtAppenders());
+  private listeners = { present: true, checkedAt: -Infinity };
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -93,9 +93,30 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    const results = (batch.length === 1 && (await this.appendFast(batch[0]!))) || (await this.appendSlow(batch));
+    this.notifyCommitted();
+    return results;
+  }
+
+  /** The one-statement path; undefined when it wrote nothing and the function must decide. */
+  private async appendFast(part: PreparedAppend): Promise<AppendResult[] | undefined> {
+    if (part.events.length === 0) return undefined;
+    const { name, text, values } = fastAppend(this.s, this.schemaName, part);
+    try {
+      const { rows } = await this.query<{ revision: number | null; position: number | null }>(name, text, values, false);
+      const row = rows[0];
+      if (row?.position == null || row.revision == null) return undefined;
+      return [{ stream: part.stream, streamRevision: row.revision, position: row.position }];
+    } catch (error) {
+      // An id recorded already (a retry, or a duplicate), or inserted at this moment by another call.
+      if ((error as { code?: string }).code === '23505') return undefined;
+      throw error;
+    }
+  }
+
+  private async appendSlow(parts: readonly PreparedAppend[]): Promise<AppendResult[]> {
     // In the caller's order: the function locks the streams in name order itself, then decides
     // part by part in this order, so the error reported is that of the first failing part.
-    const parts = batch;
     const events = parts.flatMap((part, p) => part.events.map((event, offset) => ({ event, part: p + 1, offset })));
     const values = [
       parts.map((p) => p.stream),
@@ -116,7 +137,6 @@ export class PostgresAdapter implements StorageAdapter {
          $1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::boolean)`,
       values,
     );
-    this.notifyCommitted();
     return rows.map((row) => ({ stream: row.out_stream, streamRevision: row.out_revision, position: row.out_position }));
   }
 
@@ -132,23 +152,80 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   /**
-   * A page in position order, ending at its last final event (see horizon.ts): nothing will
-   * ever commit before it. Later rows come with a later read; subscribers are woken to retry.
+   * A page in position order, cut at the settled position (see settled.ts): nothing will ever
+   * commit at or below it. When the cut held rows back, the settled position is moved on
+   * (contiguity, then one look at the appenders) and, if it moved, the page is read again with a
+   * fresh snapshot; what is still held back comes with a later read, and subscribers are woken to
+   * retry.
    */
   async readAllPage({ after, category, types, limit }: AllPageQuery): Promise<StoredEvent[]> {
+    const filtered = category !== undefined || types !== undefined;
     const filters: string[] = [];
     const values: unknown[] = [after, limit];
     if (category !== undefined) filters.push(`AND category = $${values.push(category)}`);
     if (types !== undefined) filters.push(`AND type = ANY ($${values.push(types)}::text[])`);
-    const { rows } = await this.query<Row>(
-      `read-all${category !== undefined ? '-category' : ''}${types !== undefined ? '-types' : ''}`,
-      `SELECT ${EVENT_COLUMNS}, ${BLOCKERS_COLUMN}
-         FROM ${this.s}.events WHERE position > $1 ${filters.join(' ')} ORDER BY position LIMIT $2`,
-      values,
+    for (let attempt = 0; ; attempt++) {
+      // Known before the page's snapshot is taken: only then may rows be handed out up to it.
+      const settled = this.settled.value;
+      const { rows } = await this.query<StoredEvent>(
+        `read-all${category !== undefined ? '-category' : ''}${types !== undefined ? '-types' : ''}`,
+        `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events WHERE position > $1 ${filters.join(' ')} ORDER BY position LIMIT $2`,
+        values,
+      );
+      // An unfiltered page from at or below the settled position shows every position after it that is committed.
+      const cut = !filtered && after <= settled ? contiguousEnd(settled, rows) : settled;
+      this.settled.advanceTo(cut);
+      let end = rows.length;
+      while (end > 0 && rows[end - 1]!.position > cut) end--;
+      const heldBack = end < rows.length;
+      if (!heldBack || attempt > 0 || !(await this.settle(rows[rows.length - 1]!.position, !filtered && after <= settled))) {
+        this.retryHeldBack(heldBack);
+        return heldBack ? rows.slice(0, end) : rows;
+      }
+    }
+  }
+
+  /**
+   * Tries to settle up to `target`: by contiguity (a walk of the key, unless the page just did
+   * it), then by looking at the appenders, for a short while. True when the settled position moved.
+   */
+  private async settle(target: number, pageWalked: boolean): Promise<boolean> {
+    const before = this.settled.value;
+    if (!pageWalked) await this.walk(target);
+    if (this.settled.value < target) await this.settled.waitFor(target, APPENDERS_WAIT_MS);
+    return this.settled.value > before;
+  }
+
+  /** Contiguity from the settled position, positions only (an index-only walk of the key). */
+  private async walk(target: number): Promise<void> {
+    const from = this.settled.value;
+    const { rows } = await this.query<{ position: number }>(
+      'settle-walk',
+      `SELECT position FROM ${this.s}.events WHERE position > $1 ORDER BY position LIMIT $2`,
+      [from, Math.max(1, Math.min(WALK_LIMIT, target - from))],
     );
-    const final = await finalRows(rows, this.harmless);
-    this.retryHeldBack(final.heldBack);
-    return final.rows;
+    this.settled.advanceTo(contiguousEnd(from, rows));
+  }
+
+  /**
+   * The last position assigned, read first; then the transactions (by virtual id) holding the
+   * lock that nextval takes on the sequence, other than this connection. See settled.ts.
+   */
+  private async lookAtAppenders(): Promise<{ head: number; holders: string[] }> {
+    const { rows: assigned } = await this.query<{ last: number }>(
+      'head-assigned',
+      `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last FROM ${this.s}.positions`,
+      [],
+    );
+    const { rows: holders } = await this.query<{ vxid: string }>(
+      'head-appenders',
+      `SELECT virtualtransaction AS vxid FROM pg_locks
+        WHERE locktype = 'relation' AND relation = '${this.s}.positions'::regclass AND mode = 'RowExclusiveLock'
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND pid IS DISTINCT FROM pg_backend_pid()`,
+      [],
+    );
+    return { head: assigned[0]!.last, holders: holders.map((row) => row.vxid) };
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
@@ -157,48 +234,15 @@ export class PostgresAdapter implements StorageAdapter {
     return rows[0];
   }
 
-  /** A head stays valid for good (finality never goes back), so the store never reports a smaller one. */
-  async headPosition(): Promise<number> {
-    this.lastHead = Math.max(this.lastHead, await this.currentHead());
-    return this.lastHead;
-  }
-
   /**
-   * The last position assigned, when no other appender is running: every position up to it is
-   * decided (committed, or rolled back and never to be used). It is read before looking for
-   * appenders, as one that took a position up to it holds the sequence's lock until it ends.
-   * Otherwise, the last final event (a deleted one no longer counts: see headPosition).
+   * The settled position, after trying to move it to the last position assigned: at once when no
+   * appender is running; else waiting a little for the appenders in the way (each ends quickly),
+   * and meanwhile by contiguity. Never goes back.
    */
-  private async currentHead(): Promise<number> {
-    const { rows: assigned } = await this.query<{ last: number }>(
-      'head-assigned',
-      `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last FROM ${this.s}.positions`,
-      [],
-    );
-    const { rows: appending } = await this.query<{ busy: boolean }>(
-      'head-appenders',
-      `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND relation = '${this.s}.positions'::regclass
-          AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid()
-          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS busy`,
-      [],
-    );
-    if (!appending[0]!.busy) return assigned[0]!.last;
-    // The last final position: the newest events are the only ones that can be held back.
-    const { rows } = await this.query<{ position: number; blockers: string[] | null }>(
-      'head',
-      `SELECT position, ${BLOCKERS_COLUMN} FROM ${this.s}.events ORDER BY position DESC LIMIT 100`,
-      [],
-    );
-    const ascending = rows.reverse();
-    const final = await finalRows(ascending, this.harmless);
-    const last = final.rows[final.rows.length - 1];
-    if (last || ascending.length < 100) return last?.position ?? 0;
-    const { rows: older } = await this.query<{ position: number }>(
-      'head-by-xmin',
-      `SELECT position FROM ${this.s}.events WHERE horizon <= pg_snapshot_xmin(pg_current_snapshot()) ORDER BY position DESC LIMIT 1`,
-      [],
-    );
-    return older[0]?.position ?? 0;
+  async headPosition(): Promise<number> {
+    await this.settled.waitFor(undefined, APPENDERS_WAIT_MS);
+    if (this.settled.pending) await this.walk(this.settled.value + WALK_LIMIT);
+    return this.settled.value;
   }
 
   async streamInfo(stream: string): Promise<StreamInfo> {
@@ -273,15 +317,15 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   /** A named (prepared) statement, retried when PostgreSQL says nothing was written and it may simply run again. */
-  private async query<R extends object>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  private async query<R extends object>(name: string, text: string, values: unknown[], retryConflicts = true): Promise<pg.QueryResult<R>> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.pool.query<R>({ name: `annals:${this.schemaName}:${name}`, text, values });
+        return await this.pool.query<R>({ name: name.startsWith('annals:') ? name : `annals:${this.schemaName}:${name}`, text, values });
       } catch (error) {
         const code = (error as { code?: string }).code;
         // 23505: two transactions inserted the same new id or revision at once; run again, the
         // loser now sees the winner's row and answers with the typed error (or an idempotent result).
-        if ((TRANSIENT.has(code ?? '') || code === '23505') && attempt < MAX_TRANSIENT_RETRIES) continue;
+        if ((TRANSIENT.has(code ?? '') || (retryConflicts && code === '23505')) && attempt < MAX_TRANSIENT_RETRIES) continue;
         throw toAnnalsError(error);
       }
     }
@@ -290,7 +334,9 @@ export class PostgresAdapter implements StorageAdapter {
   /**
    * Other processes learn of commits by NOTIFY, sent after the append's commit from a tiny
    * transaction of its own (a NOTIFY inside the append would serialise every appender's commit
-   * on the notification queue's lock). At most one is in flight; appends meanwhile coalesce into one more.
+   * on the notification queue's lock). At most one is in flight; appends meanwhile coalesce into
+   * one more. None is sent while no other store listens on this schema's channel (this store's
+   * own subscribers are woken directly): see anyoneElseListening.
    */
   private notifyCommitted(): void {
     if (this.notifying) {
@@ -301,11 +347,32 @@ export class PostgresAdapter implements StorageAdapter {
     this.notifying = (async () => {
       do {
         this.notifyAgain = false;
-        await this.pool.query(statement).catch(() => undefined); // subscribers elsewhere fall back to their poll
+        // Subscribers elsewhere fall back to their poll if this fails.
+        if (await this.anyoneElseListening().catch(() => true)) await this.pool.query(statement).catch(() => undefined);
       } while (this.notifyAgain && !this.pool.ended);
     })().finally(() => {
       this.notifying = undefined;
     });
+  }
+
+  /**
+   * Whether another store's LISTEN connection on this channel exists, asked at most once a second.
+   * A listener is a store connection whose last statement was the LISTEN (the only one it runs);
+   * one whose statement text this role may not see (or the server does not track) counts too. A listener that appears meanwhile
+   * has woken its subscribers on connecting, and its poll covers the rest of that second.
+   */
+  private async anyoneElseListening(): Promise<boolean> {
+    const now = Date.now();
+    if (now - this.listeners.checkedAt < LISTENERS_RECHECK_MS) return this.listeners.present;
+    const { rows } = await this.query<{ present: boolean }>(
+      'listeners',
+      `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                       WHERE datname = current_database() AND application_name = 'annals' AND pid <> $2
+                         AND query IN ($1, '<insufficient privilege>', '')) AS present`,
+      [`LISTEN ${pg.escapeIdentifier(this.channel)}`, this.notifier.listenerPid ?? 0],
+    );
+    this.listeners = { present: rows[0]!.present, checkedAt: now };
+    return this.listeners.present;
   }
 }
 

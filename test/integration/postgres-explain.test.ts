@@ -3,6 +3,7 @@ import pg from 'pg';
 import { beforeAll, expect, it } from 'vitest';
 import type { EventStore } from '../../src/index.js';
 import { collect } from '../helpers/collect.js';
+import { recordStatements, type Statement } from '../helpers/pg-statements.js';
 import { appendEventsQuery, postgresService, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 
@@ -10,33 +11,11 @@ const service = await checkService(postgresService);
 
 const EVENTS = 100_000;
 
-interface Statement {
-  readonly text: string;
-  readonly values: unknown[];
-}
-
 interface PlanNode {
   readonly 'Node Type': string;
   readonly 'Relation Name'?: string;
   readonly 'Index Name'?: string;
   readonly Plans?: PlanNode[];
-}
-
-/**
- * Records the statements the store sends, by name, so that the plans checked are those of the
- * exact SQL the store runs. It only looks: every call goes through unchanged.
- */
-function recordStatements(): { statements: Map<string, Statement>; stop: () => void } {
-  const statements = new Map<string, Statement>();
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
-    const c = config as { name?: string; text?: string; values?: unknown[] };
-    if (typeof c === 'object' && c !== null && c.name?.startsWith('annals:')) {
-      statements.set(c.name.slice(c.name.lastIndexOf(':') + 1), { text: c.text!, values: c.values ?? [] });
-    }
-    return (original as (...args: unknown[]) => unknown).call(this, config, ...rest);
-  } as typeof original;
-  return { statements, stop: () => void (pg.Client.prototype.query = original) };
 }
 
 function nodes(plan: PlanNode): PlanNode[] {
@@ -91,8 +70,8 @@ const READS: readonly { read: string; run: Read; statement: string; table: 'even
     index: 'events_stream_revision_unique',
   },
   { read: 'getEvent', run: (s, id) => s.getEvent(id), statement: 'get', table: 'events', index: 'events_id_unique' },
-  // With an append in flight, the head is the last final event: the read of the events table.
-  { read: 'headPosition', run: (s) => s.headPosition(), statement: 'head', table: 'events', index: 'events_pkey' },
+  // With an append in flight, the head is settled by contiguity: a walk of the key.
+  { read: 'headPosition', run: (s) => s.headPosition(), statement: 'settle-walk', table: 'events', index: 'events_pkey' },
   { read: 'streamInfo', run: (s) => s.streamInfo('cat3-123'), statement: 'info', table: 'streams', index: 'streams_pkey' },
 ];
 
@@ -109,13 +88,13 @@ describeWithService(service, 'PostgreSQL indexes', () => {
     // 100k valid events in one statement: 1,000 streams in 10 categories and 20 types, and
     // one stream of 100 events in category 'rare' (type 'Rare').
     await admin.query(`
-      INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at, horizon)
+      INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
       SELECT g, gen_random_uuid(),
              CASE WHEN g % 1000 = 500 THEN 'rare-1' ELSE 'cat' || (g % 10) || '-' || (g % 1000) END,
              CASE WHEN g % 1000 = 500 THEN 'rare' ELSE 'cat' || (g % 10) END,
              (g - 1) / 1000,
              CASE WHEN g % 1000 = 500 THEN 'Rare' ELSE 'Type' || (g % 20) END,
-             json_build_object('g', g), '{}', now(), pg_current_xact_id()
+             json_build_object('g', g), '{}', now()
         FROM generate_series(1, ${EVENTS}) AS g`);
     await admin.query(`INSERT INTO ${s}.streams (stream, revision) SELECT stream, max(revision) FROM ${s}.events GROUP BY stream`);
     await admin.query(`SELECT setval('${s}.positions', ${EVENTS})`);

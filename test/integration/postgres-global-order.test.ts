@@ -199,8 +199,8 @@ describeWithService(service, 'PostgreSQL global order', () => {
     60_000,
   );
 
-  it('holds back an event whose horizon is above the reader snapshot, while an append with a smaller position runs', async () => {
-    // The order that defeats a horizon taken from the snapshot alone: A gets its id, then B gets a
+  it('holds back an event committed by a transaction with an older id, while one with a newer id and a smaller position runs', async () => {
+    // The order that defeats any rule taken from the reader's snapshot alone: A gets its id, then B gets a
     // larger one and a smaller position, then A takes its position and commits. Until B ends, no
     // transaction above A's id may have ended, so B's id is not even listed as running in a
     // reader's snapshot.

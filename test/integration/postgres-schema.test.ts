@@ -3,8 +3,9 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { AnnalsError, openStore, type EventStore } from '../../src/index.js';
+import { migrations } from '../../src/postgres/schema.js';
 import { collect } from '../helpers/collect.js';
-import { globalParserSnapshot, postgresService, usePostgres } from '../helpers/postgres.js';
+import { appendEventsQuery, globalParserSnapshot, postgresService, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 import { killRunningWorkers, startTogether, Worker } from '../helpers/worker.js';
 
@@ -85,13 +86,48 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
 
   it('refuses to open a new schema with migrate: false, creating nothing', async () => {
     const schema = ctx.schema();
-    await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_MIGRATION_REQUIRED', { found: 0, required: 2 });
+    await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_MIGRATION_REQUIRED', { found: 0, required: 3 });
     await expectCode(() => openStore(`${service.url}?schema=${schema}&migrate=false`), 'ANNALS_MIGRATION_REQUIRED');
     await ctx.admin(async (client) => expect(await schemaExists(client, schema)).toBe(false));
     // Once migrated, migrate: false opens it.
     await ctx.open({ schema });
     const store = await ctx.open({ schema, migrate: false });
-    expect(store.schema).toEqual({ version: 2, migratedFrom: 2 });
+    expect(store.schema).toEqual({ version: 3, migratedFrom: 3 });
+  });
+
+  it('migrates a version 2 schema with events in it: the horizon goes, the events stay, appends and reads go on', async () => {
+    const schema = ctx.schema();
+    const s = pg.escapeIdentifier(schema);
+    await ctx.admin(async (client) => {
+      await client.query(`CREATE SCHEMA ${s}`);
+      await client.query(`CREATE TABLE ${s}.schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      for (const { version, sql } of migrations(s).filter((m) => m.version <= 2)) {
+        await client.query(sql);
+        await client.query(`INSERT INTO ${s}.schema_migrations (version) VALUES ($1)`, [version]);
+      }
+      // Version 2's append function, as a store of that version called it.
+      await client.query(appendEventsQuery(schema, 'order-1', [{ id: randomUUID(), type: 'Placed', data: { v: 2 } }], 'no_stream'));
+      await client.query(appendEventsQuery(schema, 'order-1', [{ id: randomUUID(), type: 'Paid', data: null }], '0'));
+    });
+    const store = await ctx.open({ schema });
+    expect(store.schema).toEqual({ version: 3, migratedFrom: 2 });
+    expect(await store.append('order-1', [{ type: 'Shipped' }], { expectedRevision: 1 })).toEqual({ stream: 'order-1', streamRevision: 2, position: 3 });
+    expect(await store.appendMany([{ stream: 'order-2', events: [{ type: 'Placed' }] }, { stream: 'order-1', events: [{ type: 'Closed' }], expectedRevision: 2 }])).toEqual([
+      { stream: 'order-2', streamRevision: 0, position: 4 },
+      { stream: 'order-1', streamRevision: 3, position: 5 },
+    ]);
+    expect((await collect(store.readAll())).map((e) => [e.stream, e.type])).toEqual([
+      ['order-1', 'Placed'],
+      ['order-1', 'Paid'],
+      ['order-1', 'Shipped'],
+      ['order-2', 'Placed'],
+      ['order-1', 'Closed'],
+    ]);
+    await ctx.admin(async (client) => {
+      expect(await recordedVersions(client, schema)).toEqual([1, 2, 3]);
+      const { rowCount } = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'events' AND column_name = 'horizon'`, [schema]);
+      expect(rowCount).toBe(0);
+    });
   });
 
   it('refuses a schema newer than this version of Annals with ANNALS_SCHEMA_VERSION', async () => {
@@ -100,7 +136,7 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
     await store.append('order-1', [{ type: 'Placed' }]);
     await store.close();
     await ctx.admin((client) => client.query(`INSERT INTO ${pg.escapeIdentifier(schema)}.schema_migrations (version) VALUES (99)`));
-    await expectCode(() => ctx.open({ schema }), 'ANNALS_SCHEMA_VERSION', { found: 99, supported: 2 });
+    await expectCode(() => ctx.open({ schema }), 'ANNALS_SCHEMA_VERSION', { found: 99, supported: 3 });
     await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_SCHEMA_VERSION', { found: 99 });
   });
 

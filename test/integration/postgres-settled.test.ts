@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import type { EventStore, RecordedEvent, SubscribeOptions } from '../../src/index.js';
+import { collect } from '../helpers/collect.js';
+import { recordStatements } from '../helpers/pg-statements.js';
+import { appendEventsQuery, postgresService, usePostgres } from '../helpers/postgres.js';
+import { checkService, describeWithService } from '../helpers/services.js';
+
+const service = await checkService(postgresService);
+
+async function positions(store: EventStore, after = 0): Promise<number[]> {
+  const seen: number[] = [];
+  for await (const event of store.readAll({ after })) seen.push(event.position);
+  return seen;
+}
+
+/** A live subscription, collecting until `stop()`; `seen` grows as events arrive. */
+function follow(store: EventStore, options: SubscribeOptions = {}) {
+  const seen: RecordedEvent[] = [];
+  const controller = new AbortController();
+  const done = (async () => {
+    for await (const event of store.subscribe({ ...options, signal: controller.signal, pageSize: 5 })) seen.push(event);
+  })();
+  return { seen, stop: async () => (controller.abort(), await done) };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+const event = (type: string) => ({ id: randomUUID(), type, data: null });
+
+describeWithService(service, 'postgres settled order', () => {
+  const ctx = usePostgres(service.url);
+
+  it('gives the events of one append ascending positions in their order, whatever the expected revision', async () => {
+    const store = await ctx.open();
+    const batch = () => Array.from({ length: 50 }, (_, k) => ({ type: `E${k}` }));
+    const appends = await Promise.all([
+      store.append('a-1', batch(), { expectedRevision: 'no_stream' }),
+      store.append('b-1', batch()),
+      store.append('c-1', batch()),
+    ]);
+    await Promise.all([store.append('a-1', batch(), { expectedRevision: 49 }), store.append('b-1', batch(), { expectedRevision: 'stream_exists' })]);
+    expect(appends.map((a) => a.streamRevision)).toEqual([49, 49, 49]);
+    for (const stream of ['a-1', 'b-1', 'c-1']) {
+      const events = await collect(store.readStream(stream));
+      expect(events.map((e) => e.type)).toEqual(events.map((e) => `E${e.revision % 50}`));
+      for (let i = 1; i < events.length; i++) expect(events[i]!.position, `${stream} revision ${i}`).toBeGreaterThan(events[i - 1]!.position);
+    }
+  });
+
+  it('is not held back by an unrelated write transaction left open, in this or another database', async () => {
+    const store = await ctx.open();
+    const elsewhere = await ctx.client('annals-test-unrelated', await ctx.database());
+    const here = await ctx.client('annals-test-unrelated');
+    await elsewhere.query('BEGIN');
+    await elsewhere.query('SELECT pg_current_xact_id()');
+    await here.query('BEGIN');
+    await here.query('CREATE TEMP TABLE scratch (x int)'); // a write: it has a transaction id
+    try {
+      const { position } = await store.append('order-1', [{ type: 'Placed' }]);
+      expect(await positions(store)).toEqual([position]);
+      expect(await store.headPosition()).toBe(position);
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      await here.query('ROLLBACK');
+    }
+  });
+
+  it('holds back events after a position taken by an append still in flight, then hands out all in order', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema });
+    const first = await store.append('order-1', [{ type: 'Placed' }]);
+    const slow = await ctx.client('annals-test-slow-appender');
+    await slow.query('BEGIN');
+    const held = await slow.query(appendEventsQuery(schema, 'order-2', [event('Placed')]));
+    const heldPosition = held.rows[0].out_position as number;
+    const later = await store.append('order-3', [{ type: 'Placed' }]);
+    expect(later.position).toBeGreaterThan(heldPosition);
+
+    // The later event is committed, but handing it out now would let the held one slip in behind it.
+    expect(await positions(store)).toEqual([first.position]);
+    expect(await store.headPosition()).toBe(first.position);
+    // A reader of its own (nothing settled yet) and one resuming beyond the gap are held back alike.
+    const other = await ctx.open({ schema });
+    expect(await positions(other)).toEqual([first.position]);
+    expect(await positions(other, heldPosition)).toEqual([]);
+
+    await slow.query('COMMIT');
+    expect(await positions(store, first.position)).toEqual([heldPosition, later.position]);
+    expect(await store.headPosition()).toBe(later.position);
+    expect(await positions(other, heldPosition)).toEqual([later.position]);
+  });
+
+  it('waits for a transaction that took its position before it had a transaction id', async () => {
+    const schema = ctx.schema();
+    const s = pg.escapeIdentifier(schema);
+    const store = await ctx.open({ schema });
+    const first = await store.append('order-1', [{ type: 'Placed' }]);
+    const slow = await ctx.client('annals-test-slow-appender');
+    await slow.query('BEGIN');
+    const { rows } = await slow.query<{ p: string }>(`SELECT nextval('${s}.positions') AS p`);
+    const heldPosition = Number(rows[0]!.p);
+    const later = await store.append('order-2', [{ type: 'Placed' }]);
+    expect(await positions(store)).toEqual([first.position]);
+    await slow.query(
+      `INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+       VALUES ($1, $2, 'late-1', 'late', 0, 'Late', 'null', '{}', now())`,
+      [heldPosition, randomUUID()],
+    );
+    await slow.query('COMMIT');
+    expect(await positions(store)).toEqual([first.position, heldPosition, later.position]);
+  });
+
+  it('is not held back by an unrelated transaction once the appends before an event have ended', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema });
+    const unrelated = await ctx.client('annals-test-unrelated');
+    await unrelated.query('BEGIN');
+    await unrelated.query('SELECT pg_current_xact_id()'); // older than everything below
+    const slow = await ctx.client('annals-test-slow-appender');
+    try {
+      await slow.query('BEGIN');
+      const held = await slow.query(appendEventsQuery(schema, 'order-1', [event('Placed')]));
+      const later = await store.append('order-2', [{ type: 'Placed' }]);
+      await slow.query('COMMIT');
+      expect(await positions(store)).toEqual([held.rows[0].out_position, later.position]);
+      expect(await store.headPosition()).toBe(later.position);
+    } finally {
+      await unrelated.query('ROLLBACK');
+    }
+  });
+
+  it('settles rolled-back positions, deleted streams and truncated events with about one look, not one per gap', async () => {
+    const schema = ctx.schema();
+    const writer = await ctx.open({ schema });
+    const raw = await ctx.client();
+    const kept: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await raw.query('BEGIN');
+      await raw.query(appendEventsQuery(schema, `rolled-${i}`, [event('Rolled'), event('Rolled')]));
+      await raw.query('ROLLBACK');
+      const ids = [randomUUID(), randomUUID()];
+      await writer.append(`keep-${i}`, ids.map((id) => ({ id, type: 'Kept' })));
+      await writer.append(`gone-${i}`, [{ type: 'Gone' }]);
+      kept.push(ids[1]!);
+      await writer.truncateStream(`keep-${i}`, { before: 1 }); // its first event goes too
+    }
+    for (let i = 0; i < 40; i++) await writer.deleteStream(`gone-${i}`, { mode: i % 2 === 0 ? 'hard' : 'soft' });
+
+    for (const options of [{}, { category: 'keep' }, { types: ['Kept'] }]) {
+      const reader = await ctx.open({ schema }); // nothing settled yet
+      const recorder = recordStatements();
+      try {
+        const read = await collect(reader.readAll({ ...options, pageSize: 7 }));
+        expect(read.map((e) => e.id)).toEqual(kept);
+      } finally {
+        recorder.stop();
+      }
+      expect(recorder.counts.get('head-appenders') ?? 0, JSON.stringify(options)).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('hands a late event to a filtered subscription, after the event that took a later position', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema, pollIntervalMs: 50 });
+    const subscription = follow(store, { category: 'order' });
+    const slow = await ctx.client('annals-test-slow-appender');
+    await slow.query('BEGIN');
+    const held = await slow.query(appendEventsQuery(schema, 'order-1', [event('Placed')]));
+    const later = await store.append('order-2', [{ type: 'Placed' }]);
+    await store.append('other-1', [{ type: 'Noise' }]);
+    await sleep(200);
+    expect(subscription.seen).toEqual([]);
+    await slow.query('COMMIT');
+    await until(() => subscription.seen.length >= 2, 'the held and the later event');
+    await subscription.stop();
+    expect(subscription.seen.map((e) => e.position)).toEqual([held.rows[0].out_position, later.position]);
+  });
+
+  it('hands every event exactly once, in order, to live subscribers while appenders commit in reverse position order', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema, pollIntervalMs: 50 });
+    const writer = await ctx.open({ schema });
+    const clients = await Promise.all(Array.from({ length: 6 }, () => ctx.client()));
+    const all = follow(store);
+    const filtered = follow(store, { category: 'race' });
+    const ROUNDS = 15;
+    const rolledBack = new Set<string>();
+    for (let round = 0; round < ROUNDS; round++) {
+      // Each client takes its positions in turn, so positions ascend with the client's number…
+      const mine: { client: pg.Client; ids: string[] }[] = [];
+      for (const [c, client] of clients.entries()) {
+        const events = Array.from({ length: 1 + (c % 2) }, () => event('Raced'));
+        await client.query('BEGIN');
+        await client.query(appendEventsQuery(schema, `${c % 3 === 0 ? 'other' : 'race'}-${c}x${round}`, events));
+        mine.push({ client, ids: events.map((e) => e.id) });
+        if (c === 2) await writer.append(`race-store${round}`, [{ type: 'Stored' }]); // committed at once, between held ones
+      }
+      // …and they end in reverse order, overlapping, one in six rolled back.
+      await Promise.all(
+        mine.reverse().map(async ({ client, ids }, k) => {
+          await sleep(k * 3 + Math.random() * 5);
+          const rollBack = (round + k) % 6 === 0;
+          await client.query(rollBack ? 'ROLLBACK' : 'COMMIT');
+          if (rollBack) for (const id of ids) rolledBack.add(id);
+        }),
+      );
+    }
+    const truth = await collect(writer.readAll());
+    const truthFiltered = truth.filter((e) => e.stream.startsWith('race-'));
+    expect(truth.length).toBeGreaterThan(0);
+    expect(truth.filter((e) => rolledBack.has(e.id))).toEqual([]);
+    await until(() => all.seen.length >= truth.length && filtered.seen.length >= truthFiltered.length, 'the subscribers to catch up');
+    await sleep(100); // anything more would be a duplicate
+    await Promise.all([all.stop(), filtered.stop()]);
+    expect(all.seen.map((e) => e.id)).toEqual(truth.map((e) => e.id));
+    expect(filtered.seen.map((e) => e.id)).toEqual(truthFiltered.map((e) => e.id));
+  });
+});
