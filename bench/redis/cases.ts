@@ -113,7 +113,10 @@ export async function buildReadFixture(url: string, keyPrefix: string, options: 
  * write to keys of their own under the case's prefix.
  */
 async function appendCase({ options, url, prefix, raw, onProgress }: RedisCaseContext, size: number, streams: number, baseline: Baseline): Promise<Comparison> {
-  const store = await openStore(url, { keyPrefix: `${prefix}annals:`, logger: silent });
+  // The prefix carries its own short hash tag, as a deployment's short prefix would ('orders:'
+  // gives 'orders:{orders}:'): the case's long generated prefix would otherwise appear twice
+  // in every key, and Annals' keys would be twice as long as the raw side's.
+  const store = await openStore(url, { keyPrefix: `${prefix}{annals}:`, logger: silent });
   const rawKeys = new RawKeys(`${prefix}raw:`);
   const annalsRevisions = new Array<number>(streams).fill(-1);
   const rawRevisions = new Array<number>(streams).fill(-1);

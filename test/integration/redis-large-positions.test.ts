@@ -9,8 +9,8 @@ const service = await checkService(redisService);
 describeWithService(service, 'Redis: positions past 10^14', () => {
   const redis = useRedis(service.url);
 
-  // The append script hands small numbers to Redis as they are and formats larger ones itself
-  // (Lua's own formatting keeps 14 digits): both sides of that line must store exact values.
+  // Lua formats a number it concatenates with 14 digits: the append script must format
+  // positions and revisions itself, or entry ids past 10^14 come out wrong or refused.
   it('stores, reads and finds events whose positions cross 10^14 exactly', async () => {
     const store = await redis.open();
     const admin = await redis.client();

@@ -94,34 +94,33 @@ for _, part in ipairs(parts) do
 end
 
 -- 2. Write. Positions come from one INCRBY, in part and event order.
--- This loop runs once per event, so it formats nothing it need not: numbers handed to
--- redis.call reach Redis exactly (it formats them with 17 digits), and only the entry ids,
--- built by concatenation in Lua (whose own formatting keeps 14 digits), go through int()
--- once positions reach 10^14.
+-- This loop runs once per event. Every number it hands to Redis is formatted here with int()
+-- ('%d'): a Lua number given to redis.call, or concatenated, is formatted as a double ('%.17g'
+-- or '%.14g'), which costs more than the integer formatting and, for '%.14g', loses digits.
 if total > 0 then
   local call, argv = redis.call, ARGV
   local position = call('INCRBY', counter_key, total) - total
   local now = call('TIME')
-  local recorded_at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-  local short = position + total < 1e14
+  local recorded_at = int(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
   local id_pairs, n = {}, 0
   for _, part in ipairs(parts) do
     if not part.result then
       local stream, revision, k = part.stream, part.state.revision, part.first
-      local first_revision, first_position = revision + 1, position + 1
+      local first_revision, first_position = int(revision + 1), int(position + 1)
       for _ = 1, part.count do
         position = position + 1
         revision = revision + 1
-        call('XADD', log_key, (short and position or int(position)) .. '-0',
-          'i', argv[k], 's', stream, 'r', revision, 't', argv[k + 1], 'd', argv[k + 2], 'm', argv[k + 3], 'a', recorded_at)
+        local pos = int(position)
+        call('XADD', log_key, pos .. '-0',
+          'i', argv[k], 's', stream, 'r', int(revision), 't', argv[k + 1], 'd', argv[k + 2], 'm', argv[k + 3], 'a', recorded_at)
         id_pairs[n + 1] = argv[k]
-        id_pairs[n + 2] = position
+        id_pairs[n + 2] = pos
         n = n + 2
         k = k + 4
       end
       -- One pointer per append: its events have consecutive revisions and consecutive positions.
-      call('XADD', part.stream_key, (short and first_revision or int(first_revision)) .. '-1', 'p', first_position, 'n', part.count)
-      call('HSET', part.meta_key, 'r', revision)
+      call('XADD', part.stream_key, first_revision .. '-1', 'p', first_position, 'n', int(part.count))
+      call('HSET', part.meta_key, 'r', int(revision))
       if part.state.deleted then call('HDEL', part.meta_key, 'd') end
       part.result = { revision, position }
     end
