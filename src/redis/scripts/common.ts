@@ -37,7 +37,7 @@ local function check_expected(st, expected)
   local ok = expected == 'any'
     or (expected == 'no_stream' and not st.exists)
     or (expected == 'stream_exists' and st.exists)
-    or (st.exists and is_revision(expected) and tonumber(expected) == st.revision)
+    or (st.exists and is_revision(expected) and expected == int(st.revision))
   if not ok then
     fail('ANNALS_WRONG_EXPECTED_REVISION', {
       stream = st.stream, expected = expected, actual = int(st.exists and st.revision or -1),
