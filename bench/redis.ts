@@ -12,13 +12,15 @@ function redisUrl(): string {
 }
 
 /**
- * Annals on Redis against raw ioredis doing the same work, in one run: appends against a
- * minimal Lua script (version check + XADD) and against a bare XADD, readAll against an XRANGE
- * loop over the same log. Every key lives under a prefix of the run's own, deleted at the end.
+ * Annals on Redis against raw ioredis doing the same work, in one run: appends against a Lua
+ * script that stores what the contract's readers need (a log entry per event, a stream pointer,
+ * the id index) behind an exact version check, and, for information, against a stream-only
+ * script and a bare XADD; readAll against an XRANGE loop over the same log. Every key lives
+ * under a prefix of the run's own, deleted at the end.
  */
 export const redisSuite: Suite = {
   name: 'redis',
-  description: 'Annals Redis vs raw ioredis: appends (vs a version-checking script and vs XADD), readAll',
+  description: 'Annals Redis vs raw ioredis: appends (vs a script storing what readers need, a stream-only script, XADD), readAll',
   cases: REDIS_CASES.map((c) => c.name),
 
   async environment() {

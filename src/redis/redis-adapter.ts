@@ -152,8 +152,9 @@ export class RedisAdapter implements StorageAdapter {
     return [this.keys.stream(stream), this.keys.meta(stream), this.keys.log, this.keys.ids, this.keys.snapshot(stream)];
   }
 
+  /** A script that may write: run once, never repeated here (see docs/redis.md, Faults). */
   private run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return this.call(() => this.scripts.run(script, keys, args));
+    return this.scripts.run(script, keys, args).catch(rethrowAsAnnals);
   }
 
   private runRead(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
@@ -179,4 +180,8 @@ export class RedisAdapter implements StorageAdapter {
       throw toAnnalsError(error);
     }
   }
+}
+
+function rethrowAsAnnals(error: unknown): never {
+  throw toAnnalsError(error);
 }
