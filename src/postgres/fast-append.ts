@@ -40,7 +40,7 @@ const MOVE_ANY = (s: string) =>
  * row as the rows come out of unnest, in the call's order (which the ORDER BY states), so
  * positions ascend with revisions (postgres-settled.test.ts appends batches and checks it).
  */
-export function fastAppend(s: string, schemaName: string, part: PreparedAppend): FastAppend {
+export function fastAppend(s: string, part: PreparedAppend): FastAppend {
   const { stream, category, events, expectedRevision } = part;
   const [kind, move] =
     typeof expectedRevision === 'number'
@@ -67,7 +67,7 @@ export function fastAppend(s: string, schemaName: string, part: PreparedAppend):
        SELECT max(revision) AS revision, max(position) AS position FROM ins`;
   const column = <T>(pick: (e: PreparedAppend['events'][number]) => T) => (one ? pick(events[0]!) : events.map(pick));
   return {
-    name: `annals:${schemaName}:append-${kind}${one ? '-one' : ''}`,
+    name: `annals:append-${kind}${one ? '-one' : ''}`,
     text,
     values: [
       stream,

@@ -101,7 +101,7 @@ export class PostgresAdapter implements StorageAdapter {
   /** The one-statement path; undefined when it wrote nothing and the function must decide. */
   private async appendFast(part: PreparedAppend): Promise<AppendResult[] | undefined> {
     if (part.events.length === 0) return undefined;
-    const { name, text, values } = fastAppend(this.s, this.schemaName, part);
+    const { name, text, values } = fastAppend(this.s, part);
     try {
       const { rows } = await this.query<{ revision: number | null; position: number | null }>(name, text, values, false);
       const row = rows[0];
@@ -320,7 +320,9 @@ export class PostgresAdapter implements StorageAdapter {
   private async query<R extends object>(name: string, text: string, values: unknown[], retryConflicts = true): Promise<pg.QueryResult<R>> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.pool.query<R>({ name: name.startsWith('annals:') ? name : `annals:${this.schemaName}:${name}`, text, values });
+        // Statements are prepared per connection, and a store's pool serves its schema alone: the
+        // name needs no schema (which could take it past PostgreSQL's 63 characters).
+        return await this.pool.query<R>({ name: name.startsWith('annals:') ? name : `annals:${name}`, text, values });
       } catch (error) {
         const code = (error as { code?: string }).code;
         // 23505: two transactions inserted the same new id or revision at once; run again, the

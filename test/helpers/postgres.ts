@@ -43,9 +43,9 @@ export class PostgresTestContext {
 
   constructor(readonly url: string) {}
 
-  /** A new schema name, dropped at cleanup (whether or not anything created it). */
-  schema(): string {
-    const name = `${this.prefix}_${++this.count}`;
+  /** A new schema name (with `suffix` at its end), dropped at cleanup (whether or not anything created it). */
+  schema(suffix = ''): string {
+    const name = `${this.prefix}_${++this.count}${suffix}`;
     this.schemas.push(name);
     return name;
   }
