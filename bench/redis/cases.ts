@@ -35,7 +35,11 @@ export interface RedisCase {
 const APPEND_TARGET: Target = { minRatio: 0.8 };
 const silent = { warn() {} };
 
-/** What the raw side of an append case runs (raw-redis.ts): the targets are measured against 'complete'. */
+/**
+ * What the raw side of an append case runs (raw-redis.ts). The targets are those of the issue that
+ * asked for this store: against 'stream-only', the minimal version check + XADD; 'complete' stores
+ * what the contract's readers need as well, and is shown for information.
+ */
 type Baseline = 'complete' | 'stream-only' | 'xadd';
 
 export const REDIS_CASES: readonly RedisCase[] = [
@@ -45,16 +49,17 @@ export const REDIS_CASES: readonly RedisCase[] = [
     target: APPEND_TARGET,
     label: () => 'append ×1 vs script',
     description: () =>
-      'single-event appends with an exact expected revision, over 1,000 streams; raw: a Lua script storing what readers need (log entry, stream pointer, id index) behind a version check',
-    run: (context) => appendCase(context, 1, 1000, 'complete'),
+      'single-event appends with an exact expected revision, over 1,000 streams; raw: a Lua script checking the version (XLEN) and XADDing to the stream (no global log, no id index)',
+    run: (context) => appendCase(context, 1, 1000, 'stream-only'),
   },
   {
-    name: 'append-single-stream-only',
+    name: 'append-single-complete',
     reads: false,
     target: undefined,
-    label: () => 'append ×1 vs stream-only',
-    description: () => 'the same single-event appends; raw: a Lua script checking the version (XLEN) and XADDing to the stream alone (no global log, no id index)',
-    run: (context) => appendCase(context, 1, 1000, 'stream-only'),
+    label: () => 'append ×1 vs complete script',
+    description: () =>
+      'the same single-event appends; raw: a Lua script storing what readers need (log entry, stream pointer, id index) behind a version check',
+    run: (context) => appendCase(context, 1, 1000, 'complete'),
   },
   {
     name: 'append-single-xadd',
@@ -69,16 +74,16 @@ export const REDIS_CASES: readonly RedisCase[] = [
     reads: false,
     target: APPEND_TARGET,
     label: (o) => `append ×${o.batchSize} vs script`,
-    description: (o) => `${o.batchSize}-event appends with an exact expected revision, over 100 streams; raw: the same script with ${o.batchSize} events`,
-    run: (context) => appendCase(context, context.options.batchSize, 100, 'complete'),
+    description: (o) => `${o.batchSize}-event appends with an exact expected revision, over 100 streams; raw: the version-check-and-XADD script with ${o.batchSize} entries`,
+    run: (context) => appendCase(context, context.options.batchSize, 100, 'stream-only'),
   },
   {
-    name: 'append-batch-stream-only',
+    name: 'append-batch-complete',
     reads: false,
     target: undefined,
-    label: (o) => `append ×${o.batchSize} vs stream-only`,
-    description: (o) => `the same ${o.batchSize}-event appends; raw: the stream-only script with ${o.batchSize} entries`,
-    run: (context) => appendCase(context, context.options.batchSize, 100, 'stream-only'),
+    label: (o) => `append ×${o.batchSize} vs complete script`,
+    description: (o) => `the same ${o.batchSize}-event appends; raw: the complete script with ${o.batchSize} events`,
+    run: (context) => appendCase(context, context.options.batchSize, 100, 'complete'),
   },
   {
     name: 'read-all',
