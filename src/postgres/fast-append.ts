@@ -36,11 +36,12 @@ const MOVE_ANY = (s: string) =>
 
 /**
  * The statement for one part, named per expectation kind and for one event or several (each is
- * prepared once per connection). Positions are taken in event order: nextval is computed row by
+ * prepared once per connection; `texts` keeps the store's texts by name, built once, as appends are
+ * the hottest path). Positions are taken in event order: nextval is computed row by
  * row as the rows come out of unnest, in the call's order (which the ORDER BY states), so
  * positions ascend with revisions (postgres-settled.test.ts appends batches and checks it).
  */
-export function fastAppend(s: string, part: PreparedAppend): FastAppend {
+export function fastAppend(s: string, part: PreparedAppend, texts: Map<string, string>): FastAppend {
   const { stream, category, events, expectedRevision } = part;
   const [kind, move] =
     typeof expectedRevision === 'number'
@@ -51,23 +52,12 @@ export function fastAppend(s: string, part: PreparedAppend): FastAppend {
           ? ['no-stream', MOVE_NO_STREAM]
           : ['any', MOVE_ANY];
   const one = events.length === 1;
-  // One event: plain values, no unnest, no aggregate (the common case, and the cheapest statement).
-  const text = one
-    ? `WITH st AS (${move(s)})
-       INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
-       SELECT nextval('${s}.positions'), $4::uuid, $1::text, $3::text, st.first, $5::text, $6::text::json, $7::text::json, now() FROM st
-       RETURNING revision, position`
-    : `WITH st AS (${move(s)}),
-       ins AS (
-         INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
-         SELECT nextval('${s}.positions'), x.id, $1::text, $3::text, st.first + x.ord - 1, x.type, x.data::json, x.meta::json, now()
-           FROM st, unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(id, type, data, meta, ord)
-          ORDER BY x.ord
-         RETURNING revision, position)
-       SELECT max(revision) AS revision, max(position) AS position FROM ins`;
+  const name = `annals:append-${kind}${one ? '-one' : ''}`;
+  let text = texts.get(name);
+  if (text === undefined) texts.set(name, (text = statementText(s, move, one)));
   const column = <T>(pick: (e: PreparedAppend['events'][number]) => T) => (one ? pick(events[0]!) : events.map(pick));
   return {
-    name: `annals:append-${kind}${one ? '-one' : ''}`,
+    name,
     text,
     values: [
       stream,
@@ -80,4 +70,21 @@ export function fastAppend(s: string, part: PreparedAppend): FastAppend {
       ...(typeof expectedRevision === 'number' ? [expectedRevision] : []),
     ],
   };
+}
+
+function statementText(s: string, move: (s: string) => string, one: boolean): string {
+  // One event: plain values, no unnest, no aggregate (the common case, and the cheapest statement).
+  return one
+    ? `WITH st AS (${move(s)})
+       INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+       SELECT nextval('${s}.positions'), $4::uuid, $1::text, $3::text, st.first, $5::text, $6::text::json, $7::text::json, now() FROM st
+       RETURNING revision, position`
+    : `WITH st AS (${move(s)}),
+       ins AS (
+         INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+         SELECT nextval('${s}.positions'), x.id, $1::text, $3::text, st.first + x.ord - 1, x.type, x.data::json, x.meta::json, now()
+           FROM st, unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(id, type, data, meta, ord)
+          ORDER BY x.ord
+         RETURNING revision, position)
+       SELECT max(revision) AS revision, max(position) AS position FROM ins`;
 }

@@ -49,6 +49,7 @@ export class PostgresAdapter implements StorageAdapter {
   private heldBackTimer: NodeJS.Timeout | undefined;
   private readonly settled = new Settled(() => this.lookAtAppenders());
   private listeners = { present: true, checkedAt: -Infinity };
+  private readonly appendTexts = new Map<string, string>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -101,7 +102,7 @@ export class PostgresAdapter implements StorageAdapter {
   /** The one-statement path; undefined when it wrote nothing and the function must decide. */
   private async appendFast(part: PreparedAppend): Promise<AppendResult[] | undefined> {
     if (part.events.length === 0) return undefined;
-    const { name, text, values } = fastAppend(this.s, part);
+    const { name, text, values } = fastAppend(this.s, part, this.appendTexts);
     try {
       const { rows } = await this.query<{ revision: number | null; position: number | null }>(name, text, values, false);
       const row = rows[0];
@@ -341,6 +342,8 @@ export class PostgresAdapter implements StorageAdapter {
    * own subscribers are woken directly): see anyoneElseListening.
    */
   private notifyCommitted(): void {
+    // The common case with no other store listening: nothing to do, not even a promise.
+    if (!this.notifying && !this.listeners.present && Date.now() - this.listeners.checkedAt < LISTENERS_RECHECK_MS) return;
     if (this.notifying) {
       this.notifyAgain = true;
       return;
