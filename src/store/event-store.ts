@@ -89,7 +89,9 @@ export class EventStore {
   async append(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult> {
     this.assertOpen('append');
     const { expectedRevision } = optionsObject('append options', options);
-    const prepared = prepareAppend(await this.withSchemas({ stream, events, expectedRevision }));
+    const request = { stream, events, expectedRevision };
+    // Without schemas, no await: an append stays one step from the call to the backend.
+    const prepared = prepareAppend(this.schemas ? await this.withSchemas(request) : request);
     const [result] = await this.adapter.appendBatch([prepared]);
     this.wakeup.bump();
     return result!;
@@ -103,7 +105,7 @@ export class EventStore {
     }
     if (requests.length > 1 && !this.capabilities.multiStreamAppend) throw new NotSupportedError('multi-stream appends', this.backend);
     const batch: PreparedAppend[] = [];
-    for (const request of requests) batch.push(prepareAppend(await this.withSchemas(request)));
+    for (const request of requests) batch.push(prepareAppend(this.schemas ? await this.withSchemas(request) : request));
     const streams = new Set<string>();
     const ids = new Set<string>();
     for (const { stream, events } of batch) {
