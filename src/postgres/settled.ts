@@ -33,6 +33,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  *   cannot release it while the transaction may still use a value it took.
  * - Values come out in time order only with the sequence's default CACHE 1: with a cache, a
  *   backend could use a value below H that it took long before; Annals creates the sequence so.
+ * - A pending head is settled only by a look *started* after it was recorded: looks of concurrent
+ *   reads overlap, and one whose answer arrives late may have listed the lock before the pending
+ *   list was made (before an appender on that list had taken its position).
  * - Holders are told apart by virtual transaction id, not by transaction id: a one-statement
  *   appender may hold the lock before it has a transaction id. A virtual id is unique until its
  *   backend slot's counter wraps (2^32 transactions); were one reused by a later holder, the
@@ -49,7 +52,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 export class Settled {
   private position = 0;
-  private waitingFor: { head: number; holders: ReadonlySet<string> } | undefined;
+  /** Looks started so far: a look's list says something of a pending head only if it started after the head was recorded. */
+  private looks = 0;
+  private waitingFor: { head: number; holders: ReadonlySet<string>; looksBefore: number } | undefined;
 
   constructor(private readonly look: () => Promise<{ head: number; holders: string[] }>) {}
 
@@ -70,12 +75,18 @@ export class Settled {
 
   /** One look at the sequence and its lock: settles a pending head whose appenders have all ended. Returns the head read. */
   async check(): Promise<number> {
+    const look = ++this.looks;
     const { head, holders } = await this.look();
     const waitingFor = this.waitingFor;
-    if (waitingFor && !holders.some((vxid) => waitingFor.holders.has(vxid))) this.advanceTo(waitingFor.head);
+    // Looks of concurrent reads overlap, and their answers may arrive in any order: a look that
+    // started before the pending head was recorded may have listed the lock before that head's
+    // list was made, and then says nothing of the appenders on it.
+    if (waitingFor && look > waitingFor.looksBefore && !holders.some((vxid) => waitingFor.holders.has(vxid))) {
+      this.advanceTo(waitingFor.head);
+    }
     if (holders.length === 0) this.advanceTo(head);
     // The next pending head, once the previous one is settled: each look settles one and starts another.
-    else if (head > this.position && !this.waitingFor) this.waitingFor = { head, holders: new Set(holders) };
+    else if (head > this.position && !this.waitingFor) this.waitingFor = { head, holders: new Set(holders), looksBefore: this.looks };
     return head;
   }
 

@@ -7,6 +7,7 @@ import { collect } from '../helpers/collect.js';
 import { recordStatements } from '../helpers/pg-statements.js';
 import { appendEventsQuery, postgresService, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';
+import { Settled } from '../../src/postgres/settled.js';
 
 const service = await checkService(postgresService);
 
@@ -35,6 +36,13 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 }
 
 const event = (type: string) => ({ id: randomUUID(), type, data: null });
+
+type Look = () => Promise<{ head: number; holders: string[] }>;
+/** The store's own look at the sequence and its lock (a private method of its adapter). */
+const lookOf = (store: EventStore): Look => {
+  const adapter = (store as unknown as { adapter: { lookAtAppenders: Look } }).adapter;
+  return () => adapter.lookAtAppenders();
+};
 
 describeWithService(service, 'postgres settled order', () => {
   const ctx = usePostgres(service.url);
@@ -223,5 +231,42 @@ describeWithService(service, 'postgres settled order', () => {
     await Promise.all([all.stop(), filtered.stop()]);
     expect(all.seen.map((e) => e.id)).toEqual(truth.map((e) => e.id));
     expect(filtered.seen.map((e) => e.id)).toEqual(truthFiltered.map((e) => e.id));
+  });
+
+  it('settles a pending head only with a look made after it, whatever order the answers of concurrent looks arrive in', async () => {
+    const schema = ctx.schema();
+    const s = pg.escapeIdentifier(schema);
+    const store = await ctx.open({ schema });
+    const first = await store.append('order-1', [{ type: 'Placed' }]);
+    const look = lookOf(store);
+    // The first look's answer is held up on its way (a slow network, a busy event loop)…
+    let deliver!: () => void;
+    const delivered = new Promise<void>((resolve) => (deliver = resolve));
+    let calls = 0;
+    const settled = new Settled(async () => {
+      const answer = await look();
+      if (++calls === 1) await delivered;
+      return answer;
+    });
+    const early = settled.check();
+    await until(() => calls === 1, 'the first look');
+    // …while an appender takes a position, and a second look finds it and waits for it.
+    const slow = await ctx.client('annals-test-slow-appender');
+    await slow.query('BEGIN');
+    const { rows } = await slow.query<{ p: string }>(`SELECT nextval('${s}.positions') AS p`);
+    const heldPosition = Number(rows[0]!.p);
+    try {
+      expect(await settled.check()).toBe(heldPosition);
+      expect(settled.pending).toBe(true);
+      // The first look's list was made before the appender existed: it says nothing of it.
+      deliver();
+      await early;
+      expect(settled.value).toBe(first.position);
+      expect(settled.pending).toBe(true);
+    } finally {
+      await slow.query('ROLLBACK');
+    }
+    await settled.check();
+    expect(settled.value).toBe(heldPosition);
   });
 });
