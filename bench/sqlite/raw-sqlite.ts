@@ -1,19 +1,11 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { openStore, type EventInput, type EventMetadata, type JsonValue, type RecordedEvent } from '../../src/index.js';
+import { openStore, type EventInput, type EventMetadata, type JsonValue, type RecordedEvent, type StoredEvent } from '../../src/index.js';
 
 export type Synchronous = 'full' | 'normal';
 
-interface Row {
-  readonly id: string;
-  readonly type: string;
-  readonly data: string;
-  readonly metadata: string;
-  readonly stream: string;
-  readonly revision: number;
-  readonly position: number;
-  readonly recordedAt: number;
-}
+/** A row as the page queries return it: the shape Annals' backends hand to the core. */
+type Row = StoredEvent;
 
 const COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
 
