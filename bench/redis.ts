@@ -13,14 +13,15 @@ function redisUrl(): string {
 
 /**
  * Annals on Redis against raw ioredis doing the same work, in one run: appends against a Lua
- * script that stores what the contract's readers need (a log entry per event, a stream pointer,
- * the id index) behind an exact version check, and, for information, against a stream-only
- * script and a bare XADD; readAll against an XRANGE loop over the same log. Every key lives
+ * script that checks the version (XLEN) and XADDs the bodies to the stream (the targets), and,
+ * for information, against a script that stores what the contract's readers need (a log entry
+ * per event, a stream pointer, the id index) and a bare XADD; readAll against an XRANGE loop
+ * over the same log. Every key lives
  * under a prefix of the run's own, deleted at the end.
  */
 export const redisSuite: Suite = {
   name: 'redis',
-  description: 'Annals Redis vs raw ioredis: appends (vs a script storing what readers need, a stream-only script, XADD), readAll',
+  description: 'Annals Redis vs raw ioredis: appends (vs a version-check-and-XADD script, a script storing what readers need, XADD), readAll',
   cases: REDIS_CASES.map((c) => c.name),
 
   async environment() {

@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import type { EventInput, EventMetadata, JsonValue, RecordedEvent } from '../../src/index.js';
 
 /**
- * The baseline the append targets are measured against: what a careful programmer writes with
- * Redis alone to store what the store's readers need, and nothing more. A reader must be able
+ * The complete baseline, shown for information: what a careful programmer writes with Redis
+ * alone to store what the store's readers need, and nothing more. A reader must be able
  * to read a stream, read every event in one global order, and find an event by its id, so the
  * script writes, per event, one entry with the body to a global log (at an integer position
  * from a counter, with the stream, revision and time: what readAll hands out) and, per append,
@@ -45,9 +45,9 @@ return revision
 `;
 
 /**
- * The older baseline, kept for information: one Redis Stream per stream holding the bodies,
- * its length as the version, nothing else. It stores less than the contract's readers need
- * (no global order, no way to find an event by id), so no target is measured against it.
+ * The baseline the append targets are measured against, as the issue for this store set it: one
+ * Redis Stream per stream holding the bodies, its length as the version, nothing else. It stores
+ * less than the contract's readers need (no global order, no way to find an event by id).
  */
 const STREAM_ONLY_APPEND_LUA = `
 local revision = redis.call('XLEN', KEYS[1]) - 1
@@ -143,14 +143,21 @@ function json(value: unknown, absent: string): string {
 function decode([entryId, f]: Entry): RecordedEvent {
   const fields: Record<string, string> = {};
   for (let k = 0; k < f.length; k += 2) fields[f[k]!] = f[k + 1]!;
+  const position = Number(entryId.slice(0, entryId.indexOf('-')));
   return {
-    id: fields.i!,
+    id: fields.i!.length === 21 ? madeId(fields.i!, position) : fields.i!,
     type: fields.t!,
     data: JSON.parse(fields.d!) as JsonValue,
     metadata: JSON.parse(fields.m!) as EventMetadata,
     stream: fields.s!,
     revision: Number(fields.r),
-    position: Number(entryId.slice(0, entryId.indexOf('-'))),
+    position,
     recordedAt: new Date(Number(fields.a)),
   };
+}
+
+/** An id Annals made (the log entry holds its 21-character prefix; the position completes it), written out as Annals' reader does. */
+function madeId(prefix: string, position: number): string {
+  const high = Math.floor(position / 2 ** 48);
+  return `${prefix}${high.toString(16).padStart(2, '0')}-${(position - high * 2 ** 48).toString(16).padStart(12, '0')}`;
 }

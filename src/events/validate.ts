@@ -19,7 +19,8 @@ export interface PreparedEvent {
   readonly metadata: string;
   /**
    * True when the store generated the id: a fresh random UUID cannot be recorded already, so
-   * backends skip its idempotency look-up (the unique key on ids still guards it).
+   * backends skip its idempotency look-up (the unique key on ids still guards it). For a
+   * backend that makes its own ids (StorageAdapter.makesEventIds), `id` is then ''.
    */
   readonly generated: boolean;
 }
@@ -41,31 +42,42 @@ export function categoryOf(stream: string): string {
   return dash < 0 ? stream : stream.slice(0, dash);
 }
 
-export function prepareEvents(stream: string, events: unknown): PreparedEvent[] {
+/** `makeIds`: false when the backend makes the ids of events given without one (their `id` is then ''). */
+export function prepareEvents(stream: string, events: unknown, makeIds = true): PreparedEvent[] {
   if (!Array.isArray(events)) throw new InvalidArgumentError('events', events, 'an array of events');
   if (events.length === 0) throw new InvalidArgumentError('events', events, 'at least one event to append');
-  const seen = new Set<string>();
-  return events.map((event: unknown, index) => {
-    const prepared = prepareEvent(stream, event, index);
-    if (seen.has(prepared.id)) throw new DuplicateEventIdError(prepared.id, stream);
-    seen.add(prepared.id);
-    return prepared;
-  });
+  // Only given ids can repeat within a call: a generated one is a fresh random UUID.
+  let given: Set<string> | undefined;
+  const prepared = new Array<PreparedEvent>(events.length);
+  for (let index = 0; index < events.length; index++) {
+    const event = prepareEvent(stream, events[index], index, makeIds);
+    if (!event.generated) {
+      given ??= new Set();
+      if (given.has(event.id)) throw new DuplicateEventIdError(event.id, stream);
+      given.add(event.id);
+    }
+    prepared[index] = event;
+  }
+  return prepared;
 }
 
-function prepareEvent(stream: string, event: unknown, index: number): PreparedEvent {
+function isEventField(key: string): boolean {
+  return key === 'type' || key === 'data' || key === 'metadata' || key === 'id';
+}
+
+function prepareEvent(stream: string, event: unknown, index: number, makeId: boolean): PreparedEvent {
   const invalid = (field: string, reason: string) => new InvalidEventError(index, field, reason, stream);
   if (!isPlainObject(event)) throw invalid('(event)', `expected an object, got ${typeName(event)}`);
   const { type, data, metadata, id } = event as EventInput & Record<string, unknown>;
   for (const key of Object.keys(event)) {
-    if (!['type', 'data', 'metadata', 'id'].includes(key)) throw invalid(key, 'unknown field (expected type, data, metadata, id)');
+    if (!isEventField(key)) throw invalid(key, 'unknown field (expected type, data, metadata, id)');
   }
   if (typeof type !== 'string' || type.length === 0) throw invalid('type', `expected a non-empty string, got ${typeName(type)}`);
   if (type.length > MAX_EVENT_TYPE_LENGTH) throw invalid('type', `longer than ${MAX_EVENT_TYPE_LENGTH} characters`);
   if (CONTROL.test(type)) throw invalid('type', 'contains a control character');
 
   let eventId: string;
-  if (id === undefined) eventId = randomUUID();
+  if (id === undefined) eventId = makeId ? randomUUID() : '';
   else if (typeof id === 'string' && UUID.test(id)) eventId = id.toLowerCase();
   else throw invalid('id', `expected a UUID string, got ${describe(id)}`);
 

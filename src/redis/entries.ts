@@ -1,12 +1,13 @@
 import type { StoredEvent } from '../store/adapter.js';
+import { MADE_ID_PREFIX_LENGTH, madeId } from './made-ids.js';
 
 /** A Redis Stream entry as XRANGE (and the read scripts) return it: its id and a flat field list. */
 export type StreamEntry = [id: string, fields: string[]];
 
 /**
  * A log entry as the event it holds. The fields are those the append script writes:
- * i id, s stream, r revision, t type, d data, m metadata, a recorded-at (epoch ms);
- * the entry id is `<position>-0`.
+ * i id (a given id, or the prefix of a store-made one: made-ids.ts), s stream, r revision,
+ * t type, d data, m metadata, a recorded-at (epoch ms); the entry id is `<position>-0`.
  */
 export function toStoredEvent([entryId, fields]: StreamEntry): StoredEvent {
   let id = '';
@@ -29,6 +30,7 @@ export function toStoredEvent([entryId, fields]: StreamEntry): StoredEvent {
     }
   }
   const position = Number(entryId.slice(0, entryId.indexOf('-')));
+  if (id.length === MADE_ID_PREFIX_LENGTH) id = madeId(id, position);
   return { id, type, data, metadata, stream, revision, position, recordedAt };
 }
 

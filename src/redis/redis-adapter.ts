@@ -8,6 +8,7 @@ import { CommitWatcher } from './commit-watcher.js';
 import type { RedisDurability } from './durability.js';
 import { toStoredEvent, toStoredEvents, type StreamEntry } from './entries.js';
 import { toAnnalsError } from './errors.js';
+import { madeIdPrefix } from './made-ids.js';
 import type { StoreKeys } from './keys.js';
 import { ScriptRunner, type LuaScript } from './script-runner.js';
 import { SCRIPTS } from './scripts/index.js';
@@ -30,6 +31,8 @@ const READ_PAUSE_MS = 20;
 export class RedisAdapter implements StorageAdapter {
   readonly name = 'redis';
   readonly capabilities = ALL_CAPABILITIES;
+  /** Events appended without an id get a store-made one from the append script (made-ids.ts). */
+  readonly makesEventIds = true;
 
   private readonly scripts: ScriptRunner;
   private readonly watcher: CommitWatcher;
@@ -51,12 +54,19 @@ export class RedisAdapter implements StorageAdapter {
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
     const { keys } = this;
     const scriptKeys = [keys.log, keys.ids, keys.positions];
-    const args: (string | number)[] = [batch.length];
+    const args: (string | number)[] = [batch.length, ''];
+    let makesIds = false;
     for (const { stream, events, expectedRevision } of batch) {
       scriptKeys.push(keys.stream(stream), keys.meta(stream));
-      args.push(stream, String(expectedRevision), events.length, events.some((e) => !e.generated) ? '1' : '0');
-      for (const event of events) args.push(event.id, event.type, event.data, event.metadata);
+      const flag = args.push(stream, String(expectedRevision), events.length, '0') - 1;
+      for (const event of events) {
+        // A generated event's id is '' (makesEventIds): the script makes it.
+        if (event.generated) makesIds = true;
+        else args[flag] = '1';
+        args.push(event.id, event.type, event.data, event.metadata);
+      }
     }
+    if (makesIds) args[1] = madeIdPrefix();
     const reply = (await this.run(SCRIPTS.append, scriptKeys, args)) as number[];
     return batch.map(({ stream }, i) => ({ stream, streamRevision: reply[2 * i]!, position: reply[2 * i + 1]! }));
   }

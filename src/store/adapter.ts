@@ -68,7 +68,7 @@ export interface AllPageQuery {
 
 /**
  * What a backend must do, and nothing more: the core (EventStore) validates input,
- * generates ids, pages reads, runs subscriptions and builds errors.
+ * generates ids (unless the backend makes its own), pages reads, runs subscriptions and builds errors.
  */
 export interface StorageAdapter {
   /** Short name used in messages, e.g. 'sqlite'. */
@@ -78,6 +78,11 @@ export interface StorageAdapter {
   readonly durability: Durability;
   /** The database schema's version, for backends that migrate one. */
   readonly schema?: { readonly version: number; readonly migratedFrom: number };
+  /**
+   * True when the backend makes the ids of events appended without one: the core then hands it
+   * those events with `generated: true` and an empty `id` instead of a random UUID of its own.
+   */
+  readonly makesEventIds?: boolean;
   /** Checks every part (expected revision, idempotency, deletion) and writes all of them, or nothing. */
   appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]>;
   readStreamPage(query: StreamPageQuery): Promise<StoredEvent[]>;

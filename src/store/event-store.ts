@@ -51,6 +51,8 @@ export class EventStore {
   /** The event types this store validates and upcasts, when it was opened with some. */
   readonly schemas: EventSchemas | undefined;
   private readonly pageSize: number;
+  /** False when the backend makes the ids of events appended without one. */
+  private readonly makeIds: boolean;
   /** A stored event as callers see it: decoded, and upcast when the store has schemas. */
   private readonly decode: (stored: StoredEvent) => RecordedEvent;
   private readonly wakeup = new Wakeup();
@@ -63,6 +65,7 @@ export class EventStore {
     this.capabilities = adapter.capabilities;
     const checked = checkStoreOptions(options);
     this.pageSize = checked.pageSize;
+    this.makeIds = adapter.makesEventIds !== true;
     const schemas = (this.schemas = checked.schemas);
     this.decode = schemas ? (stored) => upcastEvent(schemas, decodeEvent(stored)) : decodeEvent;
   }
@@ -91,7 +94,7 @@ export class EventStore {
     const { expectedRevision } = optionsObject('append options', options);
     const request = { stream, events, expectedRevision };
     // Without schemas, no await: an append stays one step from the call to the backend.
-    const prepared = prepareAppend(this.schemas ? await this.withSchemas(request) : request);
+    const prepared = prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds);
     const [result] = await this.adapter.appendBatch([prepared]);
     this.wakeup.bump();
     return result!;
@@ -105,7 +108,7 @@ export class EventStore {
     }
     if (requests.length > 1 && !this.capabilities.multiStreamAppend) throw new NotSupportedError('multi-stream appends', this.backend);
     const batch: PreparedAppend[] = [];
-    for (const request of requests) batch.push(prepareAppend(this.schemas ? await this.withSchemas(request) : request));
+    for (const request of requests) batch.push(prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds));
     const streams = new Set<string>();
     const ids = new Set<string>();
     for (const { stream, events } of batch) {
@@ -115,7 +118,8 @@ export class EventStore {
       streams.add(stream);
       // One call, one set of ids: a repeat across parts is caught here, like a repeat within a part,
       // before a backend could write the id twice or report a place it never committed.
-      for (const { id } of events) {
+      for (const { id, generated } of events) {
+        if (generated) continue; // a fresh id, from the core or the backend
         if (ids.has(id)) throw new DuplicateEventIdError(id, stream);
         ids.add(id);
       }
@@ -352,7 +356,7 @@ export function checkStoreOptions(options: EventStoreOptions): { pageSize: numbe
   return { pageSize: assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE, schemas };
 }
 
-function prepareAppend(request: AppendRequest): PreparedAppend {
+function prepareAppend(request: AppendRequest, makeIds: boolean): PreparedAppend {
   if (typeof request !== 'object' || request === null) {
     throw new InvalidArgumentError('request', request, 'an object { stream, events, expectedRevision }');
   }
@@ -360,7 +364,7 @@ function prepareAppend(request: AppendRequest): PreparedAppend {
   return {
     stream,
     category: categoryOf(stream),
-    events: prepareEvents(stream, request.events),
+    events: prepareEvents(stream, request.events, makeIds),
     expectedRevision: parseExpectedRevision(request.expectedRevision),
   };
 }

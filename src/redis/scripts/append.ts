@@ -4,10 +4,14 @@ import { COMMON_LUA } from './common.js';
  * Appends to one or more streams in one atomic step, all or nothing.
  *
  * KEYS: log, ids, positions counter, then for each part its stream key and state key.
- * ARGV: number of parts; for each part: stream name, expected revision (text), event count,
- *       '1' when any of its ids was given by the caller ('0' when the store generated them all:
- *       a fresh random UUID cannot be recorded already, so the look-up is skipped);
- *       then for each of its events: id, type, data (JSON), metadata (JSON).
+ * ARGV: number of parts; the prefix of the store-made ids of this call (21 random characters,
+ *       see src/redis/made-ids.ts; '' when every id was given); for each part: stream name, expected revision
+ *       (text), event count, '1' when any of its ids was given by the caller ('0' when the store
+ *       makes them all: an id not made yet cannot be recorded, so the look-up is skipped);
+ *       then for each of its events: id ('' for the store to make it), type, data (JSON),
+ *       metadata (JSON).
+ * Given ids are recorded in the id index and in the log entry's 'i'. A store-made id is not
+ * indexed: its log entry holds its prefix in 'i', and the reader appends the position.
  * Returns, for each part in turn, its last revision and last position (written, or found by an
  * idempotent retry), in one flat array.
  *
@@ -39,6 +43,11 @@ local function recorded_ids(part)
   for e = 1, part.count do
     local position = positions[e]
     local entry = position and log_entry(log_key, position)
+    if not entry and ids[e] ~= '' then
+      -- A store-made id given back (an event read and appended again) is where it says it is.
+      entry = made_id_entry(log_key, ids[e])
+      if entry then position = string.sub(entry[1], 1, -3) end
+    end
     if entry then
       local rec = { id = ids[e], stream = field(entry[2], 's'), revision = tonumber(field(entry[2], 'r')), position = position }
       recorded[e] = rec
@@ -68,7 +77,8 @@ local function idempotent_result(part, recorded, first_found)
   return { last.revision, tonumber(last.position) }
 end
 
-local parts, a = {}, 2
+local made_prefix = ARGV[2]
+local parts, a = {}, 3
 for p = 1, tonumber(ARGV[1]) do
   local part = {
     stream = ARGV[a], expected = ARGV[a + 1], count = tonumber(ARGV[a + 2]), given = ARGV[a + 3] == '1', first = a + 4,
@@ -110,12 +120,17 @@ if total > 0 then
       for _ = 1, part.count do
         position = position + 1
         revision = revision + 1
-        local pos = int(position)
+        local pos, id = int(position), argv[k]
+        if id == '' then
+          -- A store-made id: the entry holds its prefix, and its position is the entry's id.
+          id = made_prefix
+        else
+          id_pairs[n + 1] = id
+          id_pairs[n + 2] = pos
+          n = n + 2
+        end
         call('XADD', log_key, pos .. '-0',
-          'i', argv[k], 's', stream, 'r', int(revision), 't', argv[k + 1], 'd', argv[k + 2], 'm', argv[k + 3], 'a', recorded_at)
-        id_pairs[n + 1] = argv[k]
-        id_pairs[n + 2] = pos
-        n = n + 2
+          'i', id, 's', stream, 'r', int(revision), 't', argv[k + 1], 'd', argv[k + 2], 'm', argv[k + 3], 'a', recorded_at)
         k = k + 4
       end
       -- One pointer per append: its events have consecutive revisions and consecutive positions.

@@ -68,4 +68,26 @@ local function log_entry(log_key, position)
   local id = position .. '-0'
   return redis.call('XRANGE', log_key, id, id)[1]
 end
+
+-- Store-made event ids (src/redis/made-ids.ts): a version-8 UUID, 'RRRRRRRR-RRRR-8RRR-8RPP-PPPPPPPPPPPP',
+-- whose first 21 characters (its prefix: random, one draw per append) are what its log entry
+-- holds in 'i', and whose last 14 hex digits are the event's position, the entry's own id.
+-- The log entry of the store-made id 'id', or nil when 'id' is not store-made or its event is
+-- not (or no longer) in the log. A caller may give any UUID, so the entry's prefix is compared.
+local TWO_POW_48 = 281474976710656
+local MADE_PREFIX_LENGTH = 21
+local function made_id_entry(log_key, id)
+  if #id ~= 36 or string.byte(id, 15) ~= 56 or string.byte(id, 20) ~= 56 then return nil end
+  local high, low = tonumber(string.sub(id, 22, 23), 16), tonumber(string.sub(id, 25, 36), 16)
+  if not high or not low then return nil end
+  local entry = log_entry(log_key, int(high * TWO_POW_48 + low))
+  if entry and field(entry[2], 'i') == string.sub(id, 1, MADE_PREFIX_LENGTH) then return entry end
+  return nil
+end
+
+-- The id a caller gave, as the id index holds it; nil for a store-made id (its log entry holds its prefix only).
+local function given_id(logged_id)
+  if #logged_id == MADE_PREFIX_LENGTH then return nil end
+  return logged_id
+end
 `;

@@ -43,9 +43,14 @@ end
 return out
 `;
 
-/** One event by id. KEYS: ids, log. ARGV: event id. Returns its log entry, or nil. */
+/**
+ * One event by id: a store-made id names its position; any other id is looked up in the id
+ * index. KEYS: ids, log. ARGV: event id. Returns its log entry, or nil.
+ */
 export const GET_EVENT_LUA = `#!lua flags=no-writes
 ${COMMON_LUA}
+local made = made_id_entry(KEYS[2], ARGV[1])
+if made then return made end
 local position = redis.call('HGET', KEYS[1], ARGV[1])
 if not position then return nil end
 return log_entry(KEYS[2], position)

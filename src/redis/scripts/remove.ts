@@ -1,8 +1,8 @@
 import { COMMON_LUA } from './common.js';
 
 /**
- * Lua that removes a range of a stream's revisions physically: the log entries, their ids in
- * the id index, and the stream's pointers that no longer point at anything. Other events keep their
+ * Lua that removes a range of a stream's revisions physically: the log entries, their given
+ * ids in the id index (store-made ones are not there), and the stream's pointers that no longer point at anything. Other events keep their
  * positions; the position counter is untouched, so positions are never reused.
  */
 const REMOVE_LUA = `
@@ -21,7 +21,8 @@ local function remove_range(stream_key, log_key, ids_key, from, before)
         local logged = log_entry(log_key, id)
         if logged then
           log_ids[#log_ids + 1] = id .. '-0'
-          event_ids[#event_ids + 1] = field(logged[2], 'i')
+          local given = given_id(field(logged[2], 'i'))
+          if given then event_ids[#event_ids + 1] = given end
         end
       end
       -- A pointer whose every revision is gone goes too; one that straddles 'before' stays.
@@ -29,6 +30,8 @@ local function remove_range(stream_key, log_key, ids_key, from, before)
     end
     for k = 1, #log_ids, 500 do
       redis.call('XDEL', log_key, unpack(log_ids, k, math.min(k + 499, #log_ids)))
+    end
+    for k = 1, #event_ids, 500 do
       redis.call('HDEL', ids_key, unpack(event_ids, k, math.min(k + 499, #event_ids)))
     end
     if #spent > 0 then redis.call('XDEL', stream_key, unpack(spent)) end

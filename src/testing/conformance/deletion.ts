@@ -100,6 +100,24 @@ function softDeleteTests(suite: Suite): void {
     expect(result.position).toBeGreaterThan(mine[2]!.position);
   });
 
+  suite.test('forgets generated ids of deleted events too: appending them again writes new events', async (f) => {
+    const store = await f.store();
+    f.requires(store, 'softDelete');
+    await store.append(STREAM, [{ type: 'A' }, { type: 'B' }]);
+    await store.append(OTHER, [{ type: 'C' }]);
+    const mine = await collect(store.readStream(STREAM));
+    await store.deleteStream(STREAM);
+    for (const event of mine) expect(await store.getEvent(event.id)).toBeUndefined();
+    const result = await store.append(OTHER, mine.map(({ id, type }) => ({ id, type })), { expectedRevision: 0 });
+    expect(result).toMatchObject({ stream: OTHER, streamRevision: 2 });
+    const found = await Promise.all(mine.map((e) => store.getEvent(e.id)));
+    expect(found.map((e) => [e?.stream, e?.revision, e?.type])).toEqual([
+      [OTHER, 1, 'A'],
+      [OTHER, 2, 'B'],
+    ]);
+    expect(found[0]!.position).toBeGreaterThan(mine[1]!.position);
+  });
+
   suite.test('never reuses the positions of deleted events', async (f) => {
     const { store, all } = await twoStreams(f, 'softDelete');
     await store.deleteStream(STREAM);

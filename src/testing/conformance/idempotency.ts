@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { DuplicateEventIdError } from '../../events/errors.js';
-import type { AppendResult, EventInput } from '../../events/types.js';
+import type { AppendResult, EventInput, RecordedEvent } from '../../events/types.js';
 import type { EventStore } from '../../store/event-store.js';
 import { anEvent, collect, expectError, expectUnchanged, resultOf, snapshot, someEvents } from './helpers.js';
 import type { Suite } from './suite.js';
@@ -182,6 +182,41 @@ export function idempotencyTests(suite: Suite): void {
       });
       expect(error.existing).toBeUndefined();
       await expectUnchanged(store, before);
+    });
+
+    suite.test('gives every event appended without an id a distinct UUID that getEvent finds', async (f) => {
+      const store = await f.store();
+      const bare = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'Happened', data: { i } }));
+      await store.append('order-1', bare(1));
+      await store.append('order-1', bare(3));
+      if (store.capabilities.multiStreamAppend) {
+        await store.appendMany([
+          { stream: 'order-2', events: bare(2) },
+          { stream: 'order-3', events: bare(2) },
+        ]);
+      }
+      const all = await collect(store.readAll());
+      expect(all.length).toBe(store.capabilities.multiStreamAppend ? 8 : 4);
+      expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+      for (const event of all) {
+        expect(event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        expect(await store.getEvent(event.id)).toEqual(event);
+        expect(await store.getEvent(event.id.toUpperCase())).toEqual(event);
+      }
+      expect((await collect(store.readStream('order-1'))).map((e) => e.id)).toEqual(all.filter((e) => e.stream === 'order-1').map((e) => e.id));
+    });
+
+    suite.test('treats events read back and appended again with their generated ids as a retry in place, a duplicate elsewhere', async (f) => {
+      const store = await f.store();
+      const original = await store.append(STREAM, [{ type: 'A' }, { type: 'B' }], { expectedRevision: 'no_stream' });
+      await store.append(STREAM, [{ type: 'C' }]);
+      const [a, b, c] = await collect(store.readStream(STREAM));
+      const again = (...events: RecordedEvent[]) => events.map(({ id, type, data }) => ({ id, type, data }));
+      await expectIdempotent(store, STREAM, again(a!, b!), { expectedRevision: 'no_stream' }, original);
+      await expectIdempotent(store, STREAM, again(c!), {}, resultOf(c!));
+      await expectDuplicate(store, STREAM, again(b!, a!), {});
+      const error = await expectDuplicate(store, 'order-2', again(b!), {}, [STREAM, 'order-2']);
+      expect(error.existing).toEqual({ stream: STREAM, revision: 1, position: b!.position });
     });
 
     suite.test('rejects a retry on a hard-deleted stream as deleted', async (f) => {
