@@ -28,9 +28,10 @@ export interface PreparedEvent {
 export function assertStreamName(stream: unknown): string {
   if (typeof stream !== 'string') throw new InvalidStreamNameError(stream, `expected a string, got ${typeName(stream)}`);
   if (stream.length === 0) throw new InvalidStreamNameError(stream, 'it is empty');
-  const length = [...stream].length;
-  if (length > MAX_STREAM_NAME_LENGTH) {
-    throw new InvalidStreamNameError(stream, `it has ${length} characters, more than ${MAX_STREAM_NAME_LENGTH}`);
+  // Characters are code points; a name of at most MAX UTF-16 units has at most MAX of them.
+  if (stream.length > MAX_STREAM_NAME_LENGTH) {
+    const length = [...stream].length;
+    if (length > MAX_STREAM_NAME_LENGTH) throw new InvalidStreamNameError(stream, `it has ${length} characters, more than ${MAX_STREAM_NAME_LENGTH}`);
   }
   if (CONTROL.test(stream)) throw new InvalidStreamNameError(stream, 'it contains a control character');
   return stream;

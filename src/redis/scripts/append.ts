@@ -1,4 +1,4 @@
-import { COMMON_LUA } from './common.js';
+import { COMMON_LUA, MADE_IDS_LUA } from './common.js';
 
 /**
  * Appends to one or more streams in one atomic step, all or nothing.
@@ -21,24 +21,24 @@ import { COMMON_LUA } from './common.js';
  */
 export const APPEND_LUA = `#!lua
 ${COMMON_LUA}
+${MADE_IDS_LUA}
 local log_key, ids_key, counter_key = KEYS[1], KEYS[2], KEYS[3]
 -- unpack() takes at most a few thousand values: long calls go in chunks.
 local CHUNK = 1000
 
-local function hmget_all(key, fields)
-  local out = {}
-  for from = 1, #fields, CHUNK do
-    local part = redis.call('HMGET', key, unpack(fields, from, math.min(from + CHUNK - 1, #fields)))
-    for k = 1, #part do out[#out + 1] = part[k] end
-  end
-  return out
-end
-
--- Where each of the part's ids is recorded (nil when it is not), and the first one found.
-local function recorded_ids(part)
+-- Whether the part's given ids are recorded already. true: an idempotent retry, whose original
+-- result is now the part's (last_revision, last_position); false: none of them is recorded;
+-- ANNALS_DUPLICATE_EVENT_ID when they are recorded anywhere else. Only parts with given ids
+-- come here, and everything this needs is made here, not on every call.
+local function retried(part)
   local ids = {}
   for e = 0, part.count - 1 do ids[#ids + 1] = ARGV[part.first + 4 * e] end
-  local positions = hmget_all(ids_key, ids)
+  local positions = {}
+  for from = 1, #ids, CHUNK do
+    local found = redis.call('HMGET', ids_key, unpack(ids, from, math.min(from + CHUNK - 1, #ids)))
+    for k = 1, #found do positions[#positions + 1] = found[k] end
+  end
+  -- Where each id is recorded (nil when it is not), and the first one found.
   local recorded, first_found = {}, nil
   for e = 1, part.count do
     local position = positions[e]
@@ -54,17 +54,15 @@ local function recorded_ids(part)
       first_found = first_found or rec
     end
   end
-  return recorded, first_found
-end
-
--- A retry is idempotent when every id is recorded in this stream, consecutively, in the call's
--- order (and right after an exact expected revision); any other reuse is a duplicate.
-local function idempotent_result(part, recorded, first_found)
+  if not first_found then return false end
+  -- A retry is idempotent when every id is recorded in this stream, consecutively, in the call's
+  -- order (and right after an exact expected revision); any other reuse is a duplicate.
   local first = recorded[1]
+  local exact = string.find(part.expected, '^%d+$') ~= nil
   for e = 1, part.count do
     local rec = recorded[e]
     local in_place = rec and first and rec.stream == part.stream and rec.revision == first.revision + e - 1
-      and ((not is_revision(part.expected)) or first.revision == tonumber(part.expected) + 1)
+      and ((not exact) or first.revision == tonumber(part.expected) + 1)
     if not in_place then
       local culprit = rec or first_found
       fail('ANNALS_DUPLICATE_EVENT_ID', {
@@ -74,70 +72,74 @@ local function idempotent_result(part, recorded, first_found)
     end
   end
   local last = recorded[part.count]
-  return { last.revision, tonumber(last.position) }
+  part.last_revision, part.last_position = last.revision, tonumber(last.position)
+  return true
 end
 
 local made_prefix = ARGV[2]
 local parts, a = {}, 3
 for p = 1, tonumber(ARGV[1]) do
+  local count = ARGV[a + 2]
   local part = {
-    stream = ARGV[a], expected = ARGV[a + 1], count = tonumber(ARGV[a + 2]), given = ARGV[a + 3] == '1', first = a + 4,
-    stream_key = KEYS[2 + 2 * p], meta_key = KEYS[3 + 2 * p],
+    stream = ARGV[a], expected = ARGV[a + 1], count_text = count, count = tonumber(count), given = ARGV[a + 3] == '1',
+    first = a + 4, stream_key = KEYS[2 + 2 * p], meta_key = KEYS[3 + 2 * p],
   }
   a = part.first + 4 * part.count
   parts[p] = part
 end
 
--- 1. Decide every part; nothing is written yet.
+-- 1. Decide every part; nothing is written yet. A part is its own state (load_state).
 local total = 0
-for _, part in ipairs(parts) do
-  part.state = load_state(part.stream, part.meta_key)
-  refuse_hard_deleted(part.state)
-  local recorded, first_found = nil, nil
-  if part.given then recorded, first_found = recorded_ids(part) end
-  if first_found then
-    part.result = idempotent_result(part, recorded, first_found)
-  else
-    check_expected(part.state, part.expected)
+for p = 1, #parts do
+  local part = load_state(parts[p], parts[p].meta_key)
+  refuse_hard_deleted(part)
+  part.done = part.given and retried(part)
+  if not part.done then
+    check_expected(part, part.expected)
     total = total + part.count
   end
 end
 
 -- 2. Write. Positions come from one INCRBY, in part and event order.
--- This loop runs once per event. Every number it hands to Redis is formatted here with int()
--- ('%d'): a Lua number given to redis.call, or concatenated, is formatted as a double ('%.17g'
--- or '%.14g'), which costs more than the integer formatting and, for '%.14g', loses digits.
+-- This loop runs once per event. Every number it hands to Redis is formatted here with '%d':
+-- a Lua number given to redis.call, or concatenated, is formatted as a double ('%.17g' or
+-- '%.14g'), which costs more than the integer formatting and, for '%.14g', loses digits.
+-- Each number is formatted once: at one event per append, formatting is a good part of the
+-- script's own time.
 if total > 0 then
-  local call, argv = redis.call, ARGV
+  local call, argv, format = redis.call, ARGV, string.format
   local position = call('INCRBY', counter_key, total) - total
   local now = call('TIME')
   local recorded_at = int(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
   local id_pairs, n = {}, 0
-  for _, part in ipairs(parts) do
-    if not part.result then
-      local stream, revision, k = part.stream, part.state.revision, part.first
-      local first_revision, first_position = int(revision + 1), int(position + 1)
+  for p = 1, #parts do
+    local part = parts[p]
+    if not part.done then
+      local stream, revision, k = part.stream, part.revision, part.first
+      local first_position, first_revision, rev = int(position + 1), nil, nil
       for _ = 1, part.count do
         position = position + 1
         revision = revision + 1
-        local pos, id = int(position), argv[k]
+        rev = int(revision)
+        first_revision = first_revision or rev
+        local id = argv[k]
         if id == '' then
           -- A store-made id: the entry holds its prefix, and its position is the entry's id.
           id = made_prefix
         else
           id_pairs[n + 1] = id
-          id_pairs[n + 2] = pos
+          id_pairs[n + 2] = int(position)
           n = n + 2
         end
-        call('XADD', log_key, pos .. '-0',
-          'i', id, 's', stream, 'r', int(revision), 't', argv[k + 1], 'd', argv[k + 2], 'm', argv[k + 3], 'a', recorded_at)
+        call('XADD', log_key, format('%d-0', position),
+          'i', id, 's', stream, 'r', rev, 't', argv[k + 1], 'd', argv[k + 2], 'm', argv[k + 3], 'a', recorded_at)
         k = k + 4
       end
       -- One pointer per append: its events have consecutive revisions and consecutive positions.
-      call('XADD', part.stream_key, first_revision .. '-1', 'p', first_position, 'n', int(part.count))
-      call('HSET', part.meta_key, 'r', int(revision))
-      if part.state.deleted then call('HDEL', part.meta_key, 'd') end
-      part.result = { revision, position }
+      call('XADD', part.stream_key, first_revision .. '-1', 'p', first_position, 'n', part.count_text)
+      call('HSET', part.meta_key, 'r', rev)
+      if part.deleted then call('HDEL', part.meta_key, 'd') end
+      part.last_revision, part.last_position = revision, position
     end
   end
   for from = 1, n, 2 * CHUNK do
@@ -146,9 +148,9 @@ if total > 0 then
 end
 -- Flat, { revision, position } per part: cheaper to encode and to parse than nested arrays.
 local results = {}
-for p, part in ipairs(parts) do
-  results[2 * p - 1] = part.result[1]
-  results[2 * p] = part.result[2]
+for p = 1, #parts do
+  results[2 * p - 1] = parts[p].last_revision
+  results[2 * p] = parts[p].last_position
 end
 return results
 `;

@@ -14,22 +14,17 @@ local function fail(code, facts)
   error({ err = code .. ' ' .. cjson.encode(facts) })
 end
 
--- The stream's state hash: r = last revision, d = 'soft'/'hard' when deleted, t = first revision kept.
-local function load_state(stream, meta_key)
+-- Reads the stream's state hash (r = last revision, d = 'soft'/'hard' when deleted, t = first
+-- revision kept) into 'st', a table that names the stream in st.stream, and returns it.
+local function load_state(st, meta_key)
   local v = redis.call('HMGET', meta_key, 'r', 'd', 't')
   local revision = tonumber(v[1]) or -1
   local deleted = v[2] or false
-  return {
-    stream = stream,
-    revision = revision,
-    deleted = deleted,
-    exists = (not deleted) and revision >= 0,
-    truncated = tonumber(v[3]) or 0,
-  }
-end
-
-local function is_revision(expected)
-  return string.find(expected, '^%d+$') ~= nil
+  st.revision = revision
+  st.deleted = deleted
+  st.exists = (not deleted) and revision >= 0
+  st.truncated = tonumber(v[3]) or 0
+  return st
 end
 
 -- expected: 'any' | 'no_stream' | 'stream_exists' | the exact revision, as text.
@@ -37,7 +32,7 @@ local function check_expected(st, expected)
   local ok = expected == 'any'
     or (expected == 'no_stream' and not st.exists)
     or (expected == 'stream_exists' and st.exists)
-    or (st.exists and is_revision(expected) and expected == int(st.revision))
+    or (st.exists and expected == int(st.revision))
   if not ok then
     fail('ANNALS_WRONG_EXPECTED_REVISION', {
       stream = st.stream, expected = expected, actual = int(st.exists and st.revision or -1),
@@ -57,18 +52,24 @@ local function field(fields, name)
   return nil
 end
 
--- A pointer of a stream's Redis Stream, one per append: its first revision (the entry id
--- is '<revision>-1'), the first position and the number of events, all consecutive.
-local function pointer(entry)
-  return tonumber(string.sub(entry[1], 1, -3)), tonumber(field(entry[2], 'p')), tonumber(field(entry[2], 'n'))
-end
-
 -- The log entry at a position (given as text), or nil.
 local function log_entry(log_key, position)
   local id = position .. '-0'
   return redis.call('XRANGE', log_key, id, id)[1]
 end
+`;
 
+/** A pointer entry of a stream's Redis Stream, read by the scripts that follow pointers into the log. */
+export const POINTER_LUA = `
+-- A pointer of a stream's Redis Stream, one per append: its first revision (the entry id
+-- is '<revision>-1'), the first position and the number of events, all consecutive.
+local function pointer(entry)
+  return tonumber(string.sub(entry[1], 1, -3)), tonumber(field(entry[2], 'p')), tonumber(field(entry[2], 'n'))
+end
+`;
+
+/** Store-made ids (src/redis/made-ids.ts), for the scripts that find events by id. Needs COMMON_LUA. */
+export const MADE_IDS_LUA = `
 -- Store-made event ids (src/redis/made-ids.ts): a version-8 UUID, 'RRRRRRRR-RRRR-8RRR-8RPP-PPPPPPPPPPPP',
 -- whose first 21 characters (its prefix: random, one draw per append) are what its log entry
 -- holds in 'i', and whose last 14 hex digits are the event's position, the entry's own id.

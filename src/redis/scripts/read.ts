@@ -1,4 +1,4 @@
-import { COMMON_LUA } from './common.js';
+import { COMMON_LUA, MADE_IDS_LUA, POINTER_LUA } from './common.js';
 
 /**
  * A page of one stream: its pointers (one per append), each turned into the log entries it
@@ -9,6 +9,7 @@ import { COMMON_LUA } from './common.js';
  */
 export const READ_STREAM_LUA = `#!lua flags=no-writes
 ${COMMON_LUA}
+${POINTER_LUA}
 local stream_key, meta_key, log_key = KEYS[1], KEYS[2], KEYS[3]
 local from, limit = tonumber(ARGV[1]), tonumber(ARGV[3])
 local kept_from = tonumber(redis.call('HGET', meta_key, 't')) or 0
@@ -49,6 +50,7 @@ return out
  */
 export const GET_EVENT_LUA = `#!lua flags=no-writes
 ${COMMON_LUA}
+${MADE_IDS_LUA}
 local made = made_id_entry(KEYS[2], ARGV[1])
 if made then return made end
 local position = redis.call('HGET', KEYS[1], ARGV[1])

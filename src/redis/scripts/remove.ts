@@ -1,4 +1,4 @@
-import { COMMON_LUA } from './common.js';
+import { COMMON_LUA, MADE_IDS_LUA, POINTER_LUA } from './common.js';
 
 /**
  * Lua that removes a range of a stream's revisions physically: the log entries, their given
@@ -46,10 +46,12 @@ end
  */
 export const DELETE_LUA = `#!lua
 ${COMMON_LUA}
+${POINTER_LUA}
+${MADE_IDS_LUA}
 ${REMOVE_LUA}
 local stream_key, meta_key, log_key, ids_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local stream, mode, expected = ARGV[1], ARGV[2], ARGV[3]
-local st = load_state(stream, meta_key)
+local st = load_state({ stream = stream }, meta_key)
 refuse_hard_deleted(st)
 check_expected(st, expected)
 if mode == 'soft' and not st.exists then return 0 end
@@ -65,10 +67,12 @@ return 1
  */
 export const TRUNCATE_LUA = `#!lua
 ${COMMON_LUA}
+${POINTER_LUA}
+${MADE_IDS_LUA}
 ${REMOVE_LUA}
 local stream_key, meta_key, log_key, ids_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local stream, before = ARGV[1], tonumber(ARGV[2])
-local st = load_state(stream, meta_key)
+local st = load_state({ stream = stream }, meta_key)
 refuse_hard_deleted(st)
 if not st.exists then fail('ANNALS_STREAM_NOT_FOUND', { stream = stream }) end
 if before > st.revision + 1 then
