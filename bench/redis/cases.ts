@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { openStore, type EventStore } from '../../src/index.js';
 import { StoreKeys } from '../../src/redis/keys.js';
 import { compare, type Comparison, type Side } from '../lib/compare.js';
@@ -78,6 +79,15 @@ export const REDIS_CASES: readonly RedisCase[] = [
     run: (context) => appendCase(context, context.options.batchSize, 100, 'stream-only'),
   },
   {
+    name: 'append-batch-ids',
+    reads: false,
+    target: undefined,
+    label: (o) => `append ×${o.batchSize} with ids vs script`,
+    description: (o) =>
+      `the same ${o.batchSize}-event appends, each event with an id from the caller (indexed, as store-made ids are not); raw: the version-check-and-XADD script`,
+    run: (context) => appendCase(context, context.options.batchSize, 100, 'stream-only', true),
+  },
+  {
     name: 'append-batch-complete',
     reads: false,
     target: undefined,
@@ -117,7 +127,13 @@ export async function buildReadFixture(url: string, keyPrefix: string, options: 
  * revision (tracked here, as a command handler would have read it). Annals and the raw side
  * write to keys of their own under the case's prefix.
  */
-async function appendCase({ options, url, prefix, raw, onProgress }: RedisCaseContext, size: number, streams: number, baseline: Baseline): Promise<Comparison> {
+async function appendCase(
+  { options, url, prefix, raw, onProgress }: RedisCaseContext,
+  size: number,
+  streams: number,
+  baseline: Baseline,
+  givenIds = false,
+): Promise<Comparison> {
   // The prefix carries its own short hash tag, as a deployment's short prefix would ('orders:'
   // gives 'orders:{orders}:'): the case's long generated prefix would otherwise appear twice
   // in every key, and Annals' keys would be twice as long as the raw side's.
@@ -132,7 +148,7 @@ async function appendCase({ options, url, prefix, raw, onProgress }: RedisCaseCo
       next() {
         const n = annalsAppends++;
         const s = n % streams;
-        const events = makeEvents(size, n);
+        const events = givenIds ? makeEvents(size, n).map((event) => ({ ...event, id: randomUUID() })) : makeEvents(size, n);
         return async () => {
           const expected = annalsRevisions[s]!;
           const result = await store.append(`account-${s}`, events, { expectedRevision: expected < 0 ? 'no_stream' : expected });
