@@ -8,7 +8,7 @@ export const DEFAULT_KEY_PREFIX = 'annals:';
  * every append touches the global log):
  *
  * - `<base>log`       Redis Stream, the global log: one entry per event, id `<position>-0`,
- *                     holding the event's body (see ENTRY_FIELDS);
+ *                     holding the event's body (see entries.ts);
  * - `<base>s:<name>`  Redis Stream per Annals stream: one entry per append, id `<first revision>-1`,
  *                     holding `p` its first position and `n` its number of events (the events of
  *                     one append have consecutive revisions and positions): pointers into the log;
@@ -16,7 +16,8 @@ export const DEFAULT_KEY_PREFIX = 'annals:';
  *                     deleted, `t` first revision not truncated;
  * - `<base>snap:<name>` hash, the stream's snapshot: `r` revision, `v` version (JSON), `s` state (JSON),
  *                     `t` saved at (epoch ms); removed by delete and by truncation past `r`;
- * - `<base>ids`       hash, event id → position (idempotency and getEvent);
+ * - `<base>ids`       hash, event id → position for the ids callers gave (idempotency and getEvent;
+ *                     store-made ids name their position instead: made-ids.ts);
  * - `<base>pos`       string, the last position assigned (INCRBY; never goes back).
  */
 export class StoreKeys {
