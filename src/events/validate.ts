@@ -25,6 +25,11 @@ export interface PreparedEvent {
   readonly generated: boolean;
 }
 
+/** Whether `value` is a UUID in its text form (any letter case). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 export function assertStreamName(stream: unknown): string {
   if (typeof stream !== 'string') throw new InvalidStreamNameError(stream, `expected a string, got ${typeName(stream)}`);
   if (stream.length === 0) throw new InvalidStreamNameError(stream, 'it is empty');

@@ -10,7 +10,6 @@ import { migrate, type SchemaState } from './schema.js';
 import { contiguousEnd, Settled } from './settled.js';
 
 const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS "recordedAt"`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_TRANSIENT_RETRIES = 3;
 /** Positions walked at most per read, to settle a filtered page (or one after an unsettled `after`) by contiguity. */
 const WALK_LIMIT = 1000;
@@ -230,7 +229,6 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
-    if (!UUID.test(id)) return undefined;
     const { rows } = await this.query<StoredEvent>('get', `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events WHERE id = $1`, [id]);
     return rows[0];
   }

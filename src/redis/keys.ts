@@ -18,19 +18,22 @@ export const DEFAULT_KEY_PREFIX = 'annals:';
  *                     `t` saved at (epoch ms); removed by delete and by truncation past `r`;
  * - `<base>ids`       hash, event id → position for the ids callers gave (idempotency and getEvent;
  *                     store-made ids name their position instead: made-ids.ts);
- * - `<base>pos`       string, the last position assigned (INCRBY; never goes back).
+ * - `<base>pos`       string, the last position assigned (INCRBY; never goes back);
+ * - `<base>schema`    string, the version of this layout (scripts/schema.ts).
  */
 export class StoreKeys {
   readonly base: string;
   readonly log: string;
   readonly ids: string;
   readonly positions: string;
+  readonly schema: string;
 
   constructor(prefix: string = DEFAULT_KEY_PREFIX) {
     this.base = baseOf(prefix);
     this.log = `${this.base}log`;
     this.ids = `${this.base}ids`;
     this.positions = `${this.base}pos`;
+    this.schema = `${this.base}schema`;
   }
 
   /** The Redis Stream of the Annals stream `name`. */

@@ -57,6 +57,7 @@ async function open(url: string, options: RedisStoreOptions): Promise<{ merged: 
     const durability = await readDurability(client);
     const adapter = new RedisAdapter(client, keys, durability, () => watcherClient(client, `${name}-watch`), pollIntervalMs);
     await adapter.loadScripts(ALL_SCRIPTS);
+    await adapter.checkSchema(`redis://${serverOf(client)}/${client.options.db ?? 0} under ${keys.base}`);
     if (!durability.safe) logger.warn({ durability, server: serverOf(client) }, durabilityWarning(durability, serverOf(client)));
     return { merged, adapter };
   } catch (error) {

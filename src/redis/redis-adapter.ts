@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StoreUnavailableError } from '../events/errors.js';
+import { SchemaVersionError, StoreUnavailableError } from '../events/errors.js';
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../events/types.js';
 import { ALL_CAPABILITIES, type AllPageQuery, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../store/adapter.js';
 import type { StoredSnapshot } from '../store/snapshot.js';
@@ -12,6 +12,7 @@ import { madeIdPrefix } from './made-ids.js';
 import type { StoreKeys } from './keys.js';
 import { ScriptRunner, type LuaScript } from './script-runner.js';
 import { SCRIPTS } from './scripts/index.js';
+import { REDIS_SCHEMA_VERSION } from './scripts/schema.js';
 
 /** Log entries a filtered readAll looks at per script call (Redis runs nothing else meanwhile). */
 const FILTER_SCAN_BUDGET = 2000;
@@ -33,6 +34,8 @@ export class RedisAdapter implements StorageAdapter {
   readonly capabilities = ALL_CAPABILITIES;
   /** Events appended without an id get a store-made one from the append script (made-ids.ts). */
   readonly makesEventIds = true;
+  /** The version of the key layout (scripts/schema.ts) and the one found on open; set by checkSchema. */
+  schema: { readonly version: number; readonly migratedFrom: number } | undefined;
 
   private readonly scripts: ScriptRunner;
   private readonly watcher: CommitWatcher;
@@ -67,8 +70,8 @@ export class RedisAdapter implements StorageAdapter {
       }
     }
     if (makesIds) args[1] = madeIdPrefix();
-    const reply = (await this.run(SCRIPTS.append, scriptKeys, args)) as number[];
-    return batch.map(({ stream }, i) => ({ stream, streamRevision: reply[2 * i]!, position: reply[2 * i + 1]! }));
+    const reply = (await this.run(SCRIPTS.append, scriptKeys, args)) as string[];
+    return batch.map(({ stream }, i) => ({ stream, streamRevision: Number(reply[2 * i]), position: Number(reply[2 * i + 1]) }));
   }
 
   async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {
@@ -156,6 +159,16 @@ export class RedisAdapter implements StorageAdapter {
   /** Loads every script into the server's cache (called once, on open). */
   async loadScripts(scripts: readonly LuaScript[]): Promise<void> {
     await this.call(() => this.scripts.load(scripts));
+  }
+
+  /**
+   * Checks the version of the store's key layout and records this one (called once, on open,
+   * after loadScripts): a store a newer Annals has written is refused, and left as it is.
+   */
+  async checkSchema(location: string): Promise<void> {
+    const found = Number(await this.run(SCRIPTS.schema, [this.keys.schema, this.keys.positions], [REDIS_SCHEMA_VERSION]));
+    if (found > REDIS_SCHEMA_VERSION) throw new SchemaVersionError(location, found, REDIS_SCHEMA_VERSION);
+    this.schema = { version: REDIS_SCHEMA_VERSION, migratedFrom: found };
   }
 
   private streamKeys(stream: string): string[] {

@@ -18,6 +18,7 @@ import {
   assertStreamName,
   assertTypes,
   categoryOf,
+  isUuid,
   parseExpectedRevision,
   prepareEvents,
 } from '../events/validate.js';
@@ -224,6 +225,8 @@ export class EventStore {
   async getEvent(id: string): Promise<RecordedEvent | undefined> {
     this.assertOpen('getEvent');
     if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('id', id, 'an event id (a UUID string)');
+    // Every recorded id is a UUID: any other text names no event, and backends only see UUIDs.
+    if (!isUuid(id)) return undefined;
     const stored = await this.adapter.getEvent(id.toLowerCase());
     return stored && this.decode(stored);
   }

@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
-import { AnnalsError, openStore } from '../../src/index.js';
+import { AnnalsError, openStore, SchemaVersionError } from '../../src/index.js';
+import { StoreKeys } from '../../src/redis/keys.js';
+import { REDIS_SCHEMA_VERSION } from '../../src/redis/scripts/schema.js';
 import { redisService, useRedis } from '../helpers/redis.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 
@@ -48,6 +50,31 @@ describeWithService(service, 'Redis: opening a store', () => {
     } finally {
       await fromUrl.close();
     }
+  });
+
+  it('records the version of its key layout, and refuses a store a newer Annals has written, leaving it as it is', async () => {
+    const admin = await redis.client();
+    const store = await redis.open();
+    const keys = new StoreKeys(redis.prefixOf(store));
+    expect(store.schema).toEqual({ version: REDIS_SCHEMA_VERSION, migratedFrom: 0 });
+    expect(await admin.get(keys.schema)).toBe(String(REDIS_SCHEMA_VERSION));
+    expect((await redis.reopen(store)).schema).toEqual({ version: REDIS_SCHEMA_VERSION, migratedFrom: REDIS_SCHEMA_VERSION });
+
+    // A store written before the marker: events, no version. It is version 1, and reads on.
+    await store.append('order-1', [{ id: '6f1c2a3e-8b4d-4c5e-9f60-7a8b9c0d1e2f', type: 'Placed' }]);
+    await admin.del(keys.schema);
+    const older = await redis.reopen(store);
+    expect(older.schema).toEqual({ version: REDIS_SCHEMA_VERSION, migratedFrom: 1 });
+    expect((await older.getEvent('6f1c2a3e-8b4d-4c5e-9f60-7a8b9c0d1e2f'))?.type).toBe('Placed');
+
+    await admin.set(keys.schema, String(REDIS_SCHEMA_VERSION + 1));
+    const before = await redis.storeConnections(admin);
+    const error = await failure(() => redis.reopen(store));
+    expect(error).toBeInstanceOf(SchemaVersionError);
+    expect(error).toMatchObject({ code: 'ANNALS_SCHEMA_VERSION', found: REDIS_SCHEMA_VERSION + 1, supported: REDIS_SCHEMA_VERSION });
+    expect((error as SchemaVersionError).location).toContain(keys.base);
+    expect(await admin.get(keys.schema)).toBe(String(REDIS_SCHEMA_VERSION + 1));
+    expect(await redis.storeConnections(admin)).toEqual(before);
   });
 
   it('fails with ANNALS_STORE_UNAVAILABLE (retryable) when Redis cannot be reached', async () => {

@@ -13,7 +13,7 @@ import { COMMON_LUA, MADE_IDS_LUA } from './common.js';
  * Given ids are recorded in the id index and in the log entry's 'i'. A store-made id is not
  * indexed: its log entry holds its prefix in 'i', and the reader appends the position.
  * Returns, for each part in turn, its last revision and last position (written, or found by an
- * idempotent retry), in one flat array.
+ * idempotent retry), in one flat array of integers as text.
  *
  * Every part is checked before the first write: hard deletion, then idempotency (the call's
  * ids already recorded), then the expected revision. Only then are positions taken from the
@@ -147,10 +147,11 @@ if total > 0 then
   end
 end
 -- Flat, { revision, position } per part: cheaper to encode and to parse than nested arrays.
+-- As text: ioredis reads integer replies past 2^52 inexactly (9007199254740991 as ...992).
 local results = {}
 for p = 1, #parts do
-  results[2 * p - 1] = parts[p].last_revision
-  results[2 * p] = parts[p].last_position
+  results[2 * p - 1] = int(parts[p].last_revision)
+  results[2 * p] = int(parts[p].last_position)
 end
 return results
 `;

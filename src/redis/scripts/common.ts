@@ -77,10 +77,11 @@ export const MADE_IDS_LUA = `
 -- not (or no longer) in the log. A caller may give any UUID, so the entry's prefix is compared.
 local TWO_POW_48 = 281474976710656
 local MADE_PREFIX_LENGTH = 21
+local MADE_SHAPE = '^%x%x%x%x%x%x%x%x%-%x%x%x%x%-8%x%x%x%-8%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$'
 local function made_id_entry(log_key, id)
-  if #id ~= 36 or string.byte(id, 15) ~= 56 or string.byte(id, 20) ~= 56 then return nil end
+  -- The whole shape first: tonumber(s, 16) would also take spaces, signs and '0x'.
+  if not string.find(id, MADE_SHAPE) then return nil end
   local high, low = tonumber(string.sub(id, 22, 23), 16), tonumber(string.sub(id, 25, 36), 16)
-  if not high or not low then return nil end
   local entry = log_entry(log_key, int(high * TWO_POW_48 + low))
   if entry and field(entry[2], 'i') == string.sub(id, 1, MADE_PREFIX_LENGTH) then return entry end
   return nil

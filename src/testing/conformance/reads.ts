@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import type { Direction, JsonValue, ReadStreamOptions } from '../../events/types.js';
+import type { Direction, JsonValue, ReadStreamOptions, RecordedEvent } from '../../events/types.js';
 import { anEvent, collect, seed, someEvents, unchecked } from './helpers.js';
 import type { Suite } from './suite.js';
 
@@ -191,6 +191,26 @@ export function readTests(suite: Suite): void {
       await store.append(STREAM, [anEvent()]);
       expect(await store.getEvent(anEvent().id)).toBeUndefined();
       expect(await store.getEvent('not-a-uuid')).toBeUndefined();
+    });
+
+    suite.test('returns undefined for any text that is not a UUID, even one close to a recorded id', async (f) => {
+      const store = await f.store();
+      await store.append(STREAM, [{ type: 'A' }]);
+      const [{ id }] = (await collect(store.readAll())) as [RecordedEvent];
+      const near = [
+        `${id.slice(0, 23)} ${id.slice(24)}`, // a space for a dash
+        `${id.slice(0, 23)}x${id.slice(24)}`,
+        `${id.slice(0, 24)}0x${id.slice(26)}`, // hex with a 0x
+        `${id.slice(0, 21)} ${id.slice(22)}`,
+        `${id.slice(0, 21)}+${id.slice(22)}`,
+        `${id.slice(0, 24)}-${id.slice(25)}`, // two dashes
+        `${id.slice(0, 19)}-${id.slice(20)}`,
+        ` ${id.slice(1)}`,
+        `${id}0`,
+        id.slice(0, 35),
+      ];
+      for (const text of near) expect(await store.getEvent(text), text).toBeUndefined();
+      expect((await store.getEvent(id))?.type).toBe('A');
     });
   });
 }
