@@ -233,6 +233,42 @@ describeWithService(service, 'postgres settled order', () => {
     expect(filtered.seen.map((e) => e.id)).toEqual(truthFiltered.map((e) => e.id));
   });
 
+  it('cuts a page at the settled position known before its query, though another read settles further while the query runs', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema });
+    const first = await store.append('order-1', [{ type: 'Placed' }]);
+    const slow = await ctx.client('annals-test-slow-appender');
+    await slow.query('BEGIN');
+    const held = await slow.query(appendEventsQuery(schema, 'order-2', [event('Placed')]));
+    const heldPosition = held.rows[0].out_position as number;
+    const later = await store.append('order-3', [{ type: 'Placed' }]);
+    expect(await positions(store)).toEqual([first.position]);
+
+    // The next page query's snapshot misses the held event. Before the page is cut, the held
+    // append commits and another read of the same store (which shares its settled position)
+    // settles past both: a cut at that newer settled position would skip the held event for good.
+    type Query = (name: string, ...rest: unknown[]) => Promise<unknown>;
+    const adapter = (store as unknown as { adapter: { query: Query } }).adapter;
+    const query: Query = adapter.query.bind(adapter);
+    let armed = true;
+    let meanwhile: number[] = [];
+    adapter.query = async (name, ...rest) => {
+      const result = await query(name, ...rest);
+      if (armed && name.startsWith('read-all')) {
+        armed = false;
+        await slow.query('COMMIT');
+        meanwhile = await positions(store, first.position);
+      }
+      return result;
+    };
+    const page = await positions(store, first.position);
+    expect(armed).toBe(false);
+    expect(meanwhile).toEqual([heldPosition, later.position]);
+    // What the page hands out starts right after 'first', without a gap ([] is allowed: held back).
+    expect(page).toEqual([heldPosition, later.position].slice(0, page.length));
+    expect(await positions(store, first.position)).toEqual([heldPosition, later.position]);
+  });
+
   it('settles a pending head only with a look made after it, whatever order the answers of concurrent looks arrive in', async () => {
     const schema = ctx.schema();
     const s = pg.escapeIdentifier(schema);
