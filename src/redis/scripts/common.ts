@@ -70,8 +70,8 @@ end
 
 /** Store-made ids (src/redis/made-ids.ts), for the scripts that find events by id. Needs COMMON_LUA. */
 export const MADE_IDS_LUA = `
--- Store-made event ids (src/redis/made-ids.ts): a version-8 UUID, 'RRRRRRRR-RRRR-8RRR-8RPP-PPPPPPPPPPPP',
--- whose first 21 characters (its prefix: random, one draw per append) are what its log entry
+-- Store-made event ids (src/redis/made-ids.ts): a version-8 UUID,
+-- 'RRRRRRRR-RRRR-8RRR-8RPP-PPPPPPPPPPPP', whose first 21 characters (its prefix: random, one draw per append) are what its log entry
 -- holds in 'i', and whose last 14 hex digits are the event's position, the entry's own id.
 -- The log entry of the store-made id 'id', or nil when 'id' is not store-made or its event is
 -- not (or no longer) in the log. A caller may give any UUID, so the entry's prefix is compared.
