@@ -44,6 +44,22 @@ const lookOf = (store: EventStore): Look => {
   return () => adapter.lookAtAppenders();
 };
 
+/**
+ * A store with an event at 'first', an append holding the next position in an open transaction
+ * of 'slow', and a later event committed after it.
+ */
+async function heldAppend(ctx: ReturnType<typeof usePostgres>) {
+  const schema = ctx.schema();
+  const store = await ctx.open({ schema });
+  const first = await store.append('order-1', [{ type: 'Placed' }]);
+  const slow = await ctx.client('annals-test-slow-appender');
+  await slow.query('BEGIN');
+  const held = await slow.query(appendEventsQuery(schema, 'order-2', [event('Placed')]));
+  const heldPosition = held.rows[0].out_position as number;
+  const later = await store.append('order-3', [{ type: 'Placed' }]);
+  return { schema, store, first, slow, heldPosition, later };
+}
+
 describeWithService(service, 'postgres settled order', () => {
   const ctx = usePostgres(service.url);
 
@@ -83,14 +99,7 @@ describeWithService(service, 'postgres settled order', () => {
   });
 
   it('holds back events after a position taken by an append still in flight, then hands out all in order', async () => {
-    const schema = ctx.schema();
-    const store = await ctx.open({ schema });
-    const first = await store.append('order-1', [{ type: 'Placed' }]);
-    const slow = await ctx.client('annals-test-slow-appender');
-    await slow.query('BEGIN');
-    const held = await slow.query(appendEventsQuery(schema, 'order-2', [event('Placed')]));
-    const heldPosition = held.rows[0].out_position as number;
-    const later = await store.append('order-3', [{ type: 'Placed' }]);
+    const { schema, store, first, slow, heldPosition, later } = await heldAppend(ctx);
     expect(later.position).toBeGreaterThan(heldPosition);
 
     // The later event is committed, but handing it out now would let the held one slip in behind it.
@@ -234,14 +243,7 @@ describeWithService(service, 'postgres settled order', () => {
   });
 
   it('cuts a page at the settled position known before its query, though another read settles further while the query runs', async () => {
-    const schema = ctx.schema();
-    const store = await ctx.open({ schema });
-    const first = await store.append('order-1', [{ type: 'Placed' }]);
-    const slow = await ctx.client('annals-test-slow-appender');
-    await slow.query('BEGIN');
-    const held = await slow.query(appendEventsQuery(schema, 'order-2', [event('Placed')]));
-    const heldPosition = held.rows[0].out_position as number;
-    const later = await store.append('order-3', [{ type: 'Placed' }]);
+    const { store, first, slow, heldPosition, later } = await heldAppend(ctx);
     expect(await positions(store)).toEqual([first.position]);
 
     // The next page query's snapshot misses the held event. Before the page is cut, the held
