@@ -86,10 +86,4 @@ local function made_id_entry(log_key, id)
   if entry and field(entry[2], 'i') == string.sub(id, 1, MADE_PREFIX_LENGTH) then return entry end
   return nil
 end
-
--- The id a caller gave, as the id index holds it; nil for a store-made id (its log entry holds its prefix only).
-local function given_id(logged_id)
-  if #logged_id == MADE_PREFIX_LENGTH then return nil end
-  return logged_id
-end
 `;

@@ -6,6 +6,13 @@ import { COMMON_LUA, MADE_IDS_LUA, POINTER_LUA } from './common.js';
  * positions; the position counter is untouched, so positions are never reused.
  */
 const REMOVE_LUA = `
+-- The id a caller gave, as the id index holds it; nil for a store-made id (its log entry holds
+-- its prefix only). Needs MADE_IDS_LUA.
+local function given_id(logged_id)
+  if #logged_id == MADE_PREFIX_LENGTH then return nil end
+  return logged_id
+end
+
 -- Removes revisions from 'from' (the first not yet removed) to 'before' - 1.
 local function remove_range(stream_key, log_key, ids_key, from, before)
   if before <= from then return end
