@@ -14,6 +14,10 @@ describe('error codes', () => {
     expect(new Set(codes).size).toBe(codes.length);
   });
 
+  it('are exactly the codes of AnnalsErrorCode, each once', () => {
+    expect([...errors.ERROR_CODES].sort()).toEqual([...codes].sort());
+  });
+
   it('are each listed in docs/errors.md', () => {
     const docs = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
     expect(codes.filter((code) => !docs.includes(code))).toEqual([]);

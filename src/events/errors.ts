@@ -1,11 +1,38 @@
 import type { ExpectedRevision } from './types.js';
 
+/** Every code an AnnalsError can carry: stable across releases, each listed in docs/errors.md. */
+export const ERROR_CODES = [
+  'ANNALS_WRONG_EXPECTED_REVISION',
+  'ANNALS_DUPLICATE_EVENT_ID',
+  'ANNALS_INVALID_STREAM_NAME',
+  'ANNALS_INVALID_EVENT',
+  'ANNALS_EVENT_UNDECODABLE',
+  'ANNALS_INVALID_ARGUMENT',
+  'ANNALS_UNSUPPORTED_STORE_URL',
+  'ANNALS_STORE_CLOSED',
+  'ANNALS_STREAM_DELETED',
+  'ANNALS_STREAM_NOT_FOUND',
+  'ANNALS_EVENT_NOT_FOUND',
+  'ANNALS_NOT_SUPPORTED',
+  'ANNALS_STORE_UNAVAILABLE',
+  'ANNALS_STORE_READ_ONLY',
+  'ANNALS_SCHEMA_VERSION',
+  'ANNALS_MIGRATION_REQUIRED',
+  'ANNALS_DRIVER_MISSING',
+] as const;
+
+/**
+ * The code of an Annals error. Tables keyed by it (the CLI's exit codes, the server's HTTP
+ * statuses) are written `satisfies Record<AnnalsErrorCode, …>`, so a new code cannot be left out.
+ */
+export type AnnalsErrorCode = (typeof ERROR_CODES)[number];
+
 /**
  * The base of every error Annals throws on purpose. `code` is stable across releases
  * (docs/errors.md lists them); `hint` says what to do; the other fields carry the facts.
  */
 export abstract class AnnalsError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: AnnalsErrorCode;
   /** True when the same call may succeed if tried again unchanged. */
   readonly retryable: boolean = false;
 

@@ -146,11 +146,20 @@ describe('annals append', () => {
     expect(result.stderr).toContain('error ANNALS_INVALID_ARGUMENT: Invalid --events');
   });
 
-  it('exits 1 on other store errors, such as appending to a hard-deleted stream', async () => {
+  it('exits 3 when appending to a hard-deleted stream, and writes nothing', async () => {
     await ws.run(['append', 'account-7', 'Opened']);
     await ws.run(['delete', 'account-7', '--hard']);
     const result = await ws.run(['append', 'account-7', 'Deposited']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^error ANNALS_STREAM_DELETED: /);
+  });
+
+  it('exits 3 when the event id is recorded elsewhere, and writes nothing', async () => {
+    await ws.run(['append', 'account-7', 'Opened', '--id', ID]);
+    const result = await ws.run(['append', 'account-8', 'Opened', '--id', ID]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^error ANNALS_DUPLICATE_EVENT_ID: /);
+    const info = jsonLines((await ws.run(['--json', 'info', 'account-8'])).stdout);
+    expect(info[0]).toMatchObject({ exists: false });
   });
 });
