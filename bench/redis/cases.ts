@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { openStore, type EventStore } from '../../src/index.js';
-import { StoreKeys } from '../../src/redis/keys.js';
+import { StoreKeys } from '../../src/adapters/redis/keys.js';
 import { compare, type Comparison, type Side } from '../lib/compare.js';
 import { formatCount } from '../lib/format.js';
 import type { BenchOptions, Target } from '../lib/types.js';

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { AnnalsError } from '../events/errors.js';
+import { AnnalsError } from '../core/errors.js';
 import { exitCodeFor } from './exit-codes.js';
 import { OutputClosedError } from './line-writer.js';
 

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { AnnalsError, type AnnalsErrorCode } from '../events/errors.js';
+import { AnnalsError, type AnnalsErrorCode } from '../core/errors.js';
 import { OutputClosedError } from './line-writer.js';
 
 /** The exit codes of `annals`: a stable contract for scripts (docs/cli.md lists them). */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError } from '../events/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { parseJson } from './parse.js';
 
 /** The text of a file, or of stdin when `source` is `-`. */

@@ -1,4 +1,4 @@
-import type { RecordedEvent, StreamInfo } from '../events/types.js';
+import type { RecordedEvent, StreamInfo } from '../core/types.js';
 import { LineWriter } from './line-writer.js';
 
 /**

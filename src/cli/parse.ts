@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../events/errors.js';
-import type { ExpectedRevision } from '../events/types.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { ExpectedRevision } from '../core/types.js';
 
 // Parsers for the text of command-line arguments. A bad value is an InvalidArgumentError
 // named after the option, so it prints like every other Annals error and exits as a usage error.

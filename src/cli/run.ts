@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { openStore, type OpenStoreOptions } from '../store/open-store.js';
-import type { EventStore } from '../store/event-store.js';
-import type { EventSchemas } from '../events/event-schemas.js';
+import { openStore, type OpenStoreOptions } from '../core/open-store.js';
+import type { EventStore } from '../core/event-store.js';
+import type { EventSchemas } from '../schemas/event-schemas.js';
 import { Output } from './output.js';
 import { loadSchemasModule } from './schemas-module.js';
 

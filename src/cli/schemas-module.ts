@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InvalidArgumentError } from '../events/errors.js';
-import { isEventSchemas, type EventSchemas } from '../events/event-schemas.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { isEventSchemas, type EventSchemas } from '../schemas/event-schemas.js';
 
 /**
  * The event schemas exported by the application's module (its built JavaScript, e.g.

@@ -1,4 +1,4 @@
-import type { EventMetadata } from '../events/types.js';
+import type { EventMetadata } from '../core/types.js';
 import type { SnapshotPolicy } from './snapshot-policy.js';
 
 /**

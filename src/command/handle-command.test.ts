@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { counter, CounterTooHigh, type Counter } from '../../examples/counter/counter.js';
-import { InvalidArgumentError, WrongExpectedRevisionError } from '../events/errors.js';
-import type { EventStore } from '../store/event-store.js';
-import { openStore } from '../store/open-store.js';
+import { InvalidArgumentError, WrongExpectedRevisionError } from '../core/errors.js';
+import type { EventStore } from '../core/event-store.js';
+import { openStore } from '../core/open-store.js';
 import { CommandHandler } from './command-handler.js';
 import { handleCommand } from './handle-command.js';
 import type { CommandStore } from './load-state.js';

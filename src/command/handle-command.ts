@@ -1,5 +1,5 @@
-import { DuplicateEventIdError, InvalidArgumentError, WrongExpectedRevisionError } from '../events/errors.js';
-import type { AppendResult, EventInput, JsonValue, RecordedEvent } from '../events/types.js';
+import { DuplicateEventIdError, InvalidArgumentError, WrongExpectedRevisionError } from '../core/errors.js';
+import type { AppendResult, EventInput, JsonValue, RecordedEvent } from '../core/types.js';
 import { waitBeforeRetry } from './backoff.js';
 import { foldEvents, type DecidedEvent, type Decider } from './decider.js';
 import { commandEventId } from './event-ids.js';

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../events/types.js';
+import type { RecordedEvent } from '../core/types.js';
 import type { DecidedEvent, Decider } from './decider.js';
 import { commandEventId } from './event-ids.js';
 import { toDecidedEvent, type CommandStore } from './load-state.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { counter } from '../../examples/counter/counter.js';
-import type { EventStore } from '../store/event-store.js';
-import { openStore } from '../store/open-store.js';
+import type { EventStore } from '../core/event-store.js';
+import { openStore } from '../core/open-store.js';
 import { commandEventId } from './event-ids.js';
 import { handleCommand } from './handle-command.js';
 

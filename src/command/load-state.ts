@@ -1,5 +1,5 @@
-import type { ExpectedRevision, RecordedEvent } from '../events/types.js';
-import type { EventStore } from '../store/event-store.js';
+import type { ExpectedRevision, RecordedEvent } from '../core/types.js';
+import type { EventStore } from '../core/event-store.js';
 import type { DecidedEvent, Decider } from './decider.js';
 
 /**

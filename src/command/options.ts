@@ -1,5 +1,5 @@
-import { InvalidArgumentError, type WrongExpectedRevisionError } from '../events/errors.js';
-import type { EventMetadata } from '../events/types.js';
+import { InvalidArgumentError, type WrongExpectedRevisionError } from '../core/errors.js';
+import type { EventMetadata } from '../core/types.js';
 import { DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 
 export interface HandleCommandOptions {

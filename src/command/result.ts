@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../events/types.js';
+import type { RecordedEvent } from '../core/types.js';
 import type { DecidedEvent } from './decider.js';
 
 /** A recorded event typed by the decider's event union (data is null when the event had none). */

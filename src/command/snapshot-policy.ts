@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../events/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { DecidedEvent } from './decider.js';
 
 /**

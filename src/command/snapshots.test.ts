@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counter, type Counter, type CounterCommand, type CounterEvent } from '../../examples/counter/counter.js';
-import { InvalidArgumentError } from '../events/errors.js';
-import type { EventStore } from '../store/event-store.js';
-import { openStore } from '../store/open-store.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { EventStore } from '../core/event-store.js';
+import { openStore } from '../core/open-store.js';
 import type { Decider } from './decider.js';
 import { handleCommand } from './handle-command.js';
 import type { SnapshotPolicy } from './snapshot-policy.js';

@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { afterAll, describe, expect, it } from 'vitest';
 import { counter, CounterTooHigh, type CounterEvent } from '../../examples/counter/counter.js';
-import { openStore } from '../store/open-store.js';
+import { openStore } from '../core/open-store.js';
 import { storeSpec } from './store-spec.js';
 
 const store = await openStore('memory:');

@@ -4,7 +4,7 @@ import { handleCommand } from '../command/handle-command.js';
 import type { CommandStore } from '../command/load-state.js';
 import type { HandleCommandOptions } from '../command/options.js';
 import type { CommandResult } from '../command/result.js';
-import type { EventMetadata, RecordedEvent } from '../events/types.js';
+import type { EventMetadata, RecordedEvent } from '../core/types.js';
 import { assertEvents, assertThrown, failWithThrown, type ErrorClass } from './spec-assert.js';
 
 /** An event the command should append; `metadata`, when given, is compared key by key. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { openStore, type EventStore, type OpenStoreOptions } from '../../src/index.js';
-import { openRedisAdapter, type RedisAdapter, type RedisStoreOptions } from '../../src/redis/index.js';
+import { openRedisAdapter, type RedisAdapter, type RedisStoreOptions } from '../../src/adapters/redis/index.js';
 import type { ServiceSpec } from './services.js';
 
 export const redisService: ServiceSpec = {

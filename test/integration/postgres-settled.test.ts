@@ -7,7 +7,7 @@ import { collect } from '../helpers/collect.js';
 import { recordStatements } from '../helpers/pg-statements.js';
 import { appendEventsQuery, postgresService, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';
-import { Settled } from '../../src/postgres/settled.js';
+import { Settled } from '../../src/adapters/postgres/settled.js';
 
 const service = await checkService(postgresService);
 

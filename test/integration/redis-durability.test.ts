@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { EventStore } from '../../src/index.js';
-import { assessDurability } from '../../src/redis/durability.js';
+import { assessDurability } from '../../src/adapters/redis/durability.js';
 import { collect } from '../helpers/collect.js';
 import { CollectingLogger, redisService, useRedis } from '../helpers/redis.js';
 import { checkService, describeWithService } from '../helpers/services.js';

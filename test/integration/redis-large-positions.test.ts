@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { StoreKeys } from '../../src/redis/keys.js';
+import { StoreKeys } from '../../src/adapters/redis/keys.js';
 import { collect } from '../helpers/collect.js';
 import { redisService, useRedis } from '../helpers/redis.js';
 import { checkService, describeWithService } from '../helpers/services.js';

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { StoreKeys } from '../../src/redis/keys.js';
-import { madeId, madeIdPosition } from '../../src/redis/made-ids.js';
+import { StoreKeys } from '../../src/adapters/redis/keys.js';
+import { madeId, madeIdPosition } from '../../src/adapters/redis/made-ids.js';
 import { collect } from '../helpers/collect.js';
 import { redisService, useRedis } from '../helpers/redis.js';
 import { checkService, describeWithService } from '../helpers/services.js';

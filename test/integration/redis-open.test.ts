@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { AnnalsError, openStore, SchemaVersionError } from '../../src/index.js';
-import { StoreKeys } from '../../src/redis/keys.js';
-import { REDIS_SCHEMA_VERSION } from '../../src/redis/scripts/schema.js';
+import { StoreKeys } from '../../src/adapters/redis/keys.js';
+import { REDIS_SCHEMA_VERSION } from '../../src/adapters/redis/scripts/schema.js';
 import { redisService, useRedis } from '../helpers/redis.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { SCRIPTS } from '../../src/redis/scripts/index.js';
+import { SCRIPTS } from '../../src/adapters/redis/scripts/index.js';
 import { collect } from '../helpers/collect.js';
 import { redisService, useRedis } from '../helpers/redis.js';
 import { checkService, describeWithService } from '../helpers/services.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/index.js';
-import { LATEST_SCHEMA_VERSION } from '../../src/sqlite/index.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/adapters/sqlite/index.js';
 import { range } from '../helpers/collect.js';
 import { annalsTables, recordedMigrations, withRawDatabase } from '../helpers/raw-sqlite.js';
 import { createTempDir } from '../helpers/temp-dir.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/index.js';
-import { openSqliteAdapter } from '../../src/sqlite/index.js';
+import { openSqliteAdapter } from '../../src/adapters/sqlite/index.js';
 import { createTempDir } from '../helpers/temp-dir.js';
 
 const dir = createTempDir();

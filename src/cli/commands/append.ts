@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../events/errors.js';
-import type { EventInput } from '../../events/types.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { EventInput } from '../../core/types.js';
 import { parseEventList, readSource } from '../input.js';
 import { plural } from '../output.js';
 import { parseExpectedRevision, parseJson } from '../parse.js';

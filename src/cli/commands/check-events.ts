@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../events/errors.js';
-import type { RecordedEvent } from '../../events/types.js';
-import { checkEvent, type EventCheck } from '../../events/upcast.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { RecordedEvent } from '../../core/types.js';
+import { checkEvent, type EventCheck } from '../../schemas/upcast.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../output.js';
 import { createProgress } from '../progress.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EventNotFoundError } from '../../events/errors.js';
+import { EventNotFoundError } from '../../core/errors.js';
 import { withStore } from '../run.js';
 
 export function registerGet(program: Command): void {

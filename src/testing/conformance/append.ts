@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
 import { anEvent, collect, expectError, expectUnchanged, resultOf, snapshot, someEvents, unchecked, UUID_PATTERN } from './helpers.js';
-import type { AppendRequest, EventInput } from '../../events/types.js';
-import type { EventStore } from '../../store/event-store.js';
+import type { AppendRequest, EventInput } from '../../core/types.js';
+import type { EventStore } from '../../core/event-store.js';
 import type { Fixture, Suite } from './suite.js';
 
 export function appendTests(suite: Suite): void {

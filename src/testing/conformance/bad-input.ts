@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
-import { openStore } from '../../store/open-store.js';
-import type { EventStore } from '../../store/event-store.js';
+import { openStore } from '../../core/open-store.js';
+import type { EventStore } from '../../core/event-store.js';
 import { anEvent, collect, expectError, expectSyncError, expectUnchanged, populate, snapshot, unchecked } from './helpers.js';
 import type { Suite } from './suite.js';
 

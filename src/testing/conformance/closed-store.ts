@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
-import { StoreClosedError } from '../../events/errors.js';
-import type { EventStore } from '../../store/event-store.js';
+import { StoreClosedError } from '../../core/errors.js';
+import type { EventStore } from '../../core/event-store.js';
 import { anEvent, collect, expectError, expectSyncError, populate, snapshot } from './helpers.js';
 import type { Suite } from './suite.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
-import type { ExpectedRevision } from '../../events/types.js';
-import type { EventStore } from '../../store/event-store.js';
+import type { ExpectedRevision } from '../../core/types.js';
+import type { EventStore } from '../../core/event-store.js';
 import { anEvent, collect, expectError, expectUnchanged, seed, snapshot } from './helpers.js';
 import type { Fixture, Suite } from './suite.js';
 

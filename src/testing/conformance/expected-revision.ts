@@ -1,8 +1,8 @@
 import { describe, expect } from 'vitest';
-import { WrongExpectedRevisionError } from '../../events/errors.js';
-import type { ExpectedRevision } from '../../events/types.js';
-import type { Capabilities } from '../../store/adapter.js';
-import type { EventStore } from '../../store/event-store.js';
+import { WrongExpectedRevisionError } from '../../core/errors.js';
+import type { ExpectedRevision } from '../../core/types.js';
+import type { Capabilities } from '../../backend/parts.js';
+import type { EventStore } from '../../core/event-store.js';
 import { anEvent, collect, expectError, expectUnchanged, snapshot, someEvents } from './helpers.js';
 import type { Suite } from './suite.js';
 

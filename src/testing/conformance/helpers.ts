@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { AnnalsError } from '../../events/errors.js';
-import type { AppendResult, EventInput, JsonValue, RecordedEvent, StreamInfo } from '../../events/types.js';
-import type { EventStore } from '../../store/event-store.js';
+import { AnnalsError } from '../../core/errors.js';
+import type { AppendResult, EventInput, JsonValue, RecordedEvent, StreamInfo } from '../../core/types.js';
+import type { EventStore } from '../../core/event-store.js';
 
 /** An error the suite caught, with its facts readable by name. */
 export type CaughtError = AnnalsError & Record<string, any>;

@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
-import { DuplicateEventIdError } from '../../events/errors.js';
-import type { AppendResult, EventInput, RecordedEvent } from '../../events/types.js';
-import type { EventStore } from '../../store/event-store.js';
+import { DuplicateEventIdError } from '../../core/errors.js';
+import type { AppendResult, EventInput, RecordedEvent } from '../../core/types.js';
+import type { EventStore } from '../../core/event-store.js';
 import { anEvent, collect, expectError, expectUnchanged, resultOf, snapshot, someEvents } from './helpers.js';
 import type { Suite } from './suite.js';
 

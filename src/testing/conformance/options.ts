@@ -1,4 +1,4 @@
-import type { EventStore } from '../../store/event-store.js';
+import type { EventStore } from '../../core/event-store.js';
 
 /** A test the suite must not run on a backend, with the reason (shown in the test's title). */
 export interface ConformanceSkip {

@@ -1,4 +1,4 @@
-import type { AppendResult, DeletedState, ExpectedRevision, JsonValue, StreamInfo } from '../../events/types.js';
+import type { AppendResult, DeletedState, ExpectedRevision, JsonValue, StreamInfo } from '../../core/types.js';
 
 /** An event as the model keeps it: what a read must return, recordedAt aside. */
 export interface ModelEvent {

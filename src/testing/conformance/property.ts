@@ -1,8 +1,8 @@
 import * as fc from 'fast-check';
 import { describe, expect } from 'vitest';
-import { AnnalsError } from '../../events/errors.js';
-import type { AppendResult, ExpectedRevision, RecordedEvent } from '../../events/types.js';
-import type { EventStore } from '../../store/event-store.js';
+import { AnnalsError } from '../../core/errors.js';
+import type { AppendResult, ExpectedRevision, RecordedEvent } from '../../core/types.js';
+import type { EventStore } from '../../core/event-store.js';
 import { collect } from './helpers.js';
 import { Model, Predicted, type ModelEvent, type PartPlan } from './property-model.js';
 import type { Suite } from './suite.js';

@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
-import { AnnalsError } from '../../events/errors.js';
-import type { AppendResult } from '../../events/types.js';
-import type { EventStore } from '../../store/event-store.js';
+import { AnnalsError } from '../../core/errors.js';
+import type { AppendResult } from '../../core/types.js';
+import type { EventStore } from '../../core/event-store.js';
 import { anEvent, collect, resultOf } from './helpers.js';
 import type { Suite } from './suite.js';
 

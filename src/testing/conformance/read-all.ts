@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
-import type { ReadAllOptions, RecordedEvent } from '../../events/types.js';
-import type { EventStore } from '../../store/event-store.js';
+import type { ReadAllOptions, RecordedEvent } from '../../core/types.js';
+import type { EventStore } from '../../core/event-store.js';
 import { anEvent, collect } from './helpers.js';
 import type { Suite } from './suite.js';
 

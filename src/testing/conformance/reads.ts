@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import type { Direction, JsonValue, ReadStreamOptions, RecordedEvent } from '../../events/types.js';
+import type { Direction, JsonValue, ReadStreamOptions, RecordedEvent } from '../../core/types.js';
 import { anEvent, collect, seed, someEvents, unchecked } from './helpers.js';
 import type { Suite } from './suite.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, it } from 'vitest';
-import type { EventStore } from '../../store/event-store.js';
+import type { EventStore } from '../../core/event-store.js';
 import { appendTests } from './append.js';
 import { badInputTests } from './bad-input.js';
 import { capabilityTests } from './capabilities.js';

@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import type { EventStore } from '../../store/event-store.js';
+import type { EventStore } from '../../core/event-store.js';
 import { expectError, seed, unchecked } from './helpers.js';
 import type { Fixture, Suite } from './suite.js';
 

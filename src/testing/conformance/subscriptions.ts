@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
-import type { RecordedEvent, SubscribeOptions } from '../../events/types.js';
-import type { EventStore } from '../../store/event-store.js';
+import type { RecordedEvent, SubscribeOptions } from '../../core/types.js';
+import type { EventStore } from '../../core/event-store.js';
 import { anEvent, collect, seed, someEvents, yieldToEventLoop } from './helpers.js';
 import type { Fixture, Suite } from './suite.js';
 

@@ -1,5 +1,5 @@
-import type { Capabilities } from '../../store/adapter.js';
-import type { EventStore } from '../../store/event-store.js';
+import type { Capabilities } from '../../backend/parts.js';
+import type { EventStore } from '../../core/event-store.js';
 
 /** What a conformance test gets: stores that the suite closes after the test. */
 export interface Fixture {

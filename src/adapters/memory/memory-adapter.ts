@@ -1,0 +1,146 @@
+import type { AppendResult, ExpectedRevision, StreamInfo } from '../../core/types.js';
+import { ALL_CAPABILITIES, type AllPageQuery, type Capabilities, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
+import { hardDeleted, NO_STREAM, planAppend, planDelete, planTruncate, softDeleted, type StreamState } from '../../backend/stream-rules.js';
+import { matchesFilter } from '../../backend/filter.js';
+import type { StoredSnapshot } from '../../core/snapshot.js';
+
+interface MemoryStream {
+  state: StreamState;
+  /** Readable events, ascending by revision. */
+  events: StoredEvent[];
+}
+
+/** An in-process store with the same semantics as the others: for tests and examples. */
+export class MemoryAdapter implements StorageAdapter {
+  readonly name = 'memory';
+  // Only this store's object writes it: nothing to notice from elsewhere.
+  readonly capabilities: Capabilities = { ...ALL_CAPABILITIES, crossProcessNotifications: false };
+
+  /** Every readable event, ascending by position. */
+  readonly durability: Durability = { safe: false, risk: 'the memory store keeps events in this process only: all of them are lost when it ends' };
+
+  private log: StoredEvent[] = [];
+  private readonly streams = new Map<string, MemoryStream>();
+  private readonly byId = new Map<string, StoredEvent>();
+  private lastPosition = 0;
+  private readonly snapshots = new Map<string, StoredSnapshot>();
+
+  async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    // Decide every part before writing any, so that one failure writes nothing.
+    const plans = batch.map((append) => {
+      const recorded = append.events.flatMap((e) => (e.generated ? [] : (this.byId.get(e.id) ?? [])));
+      return planAppend(append, this.stateOf(append.stream), recorded);
+    });
+    const recordedAt = Date.now();
+    return batch.map((append, i) => {
+      const plan = plans[i]!;
+      if (plan.kind === 'idempotent') return plan.result;
+      const stream = this.streamFor(append.stream);
+      let last: StoredEvent | undefined;
+      append.events.forEach((event, offset) => {
+        last = { ...event, stream: append.stream, revision: plan.firstRevision + offset, position: ++this.lastPosition, recordedAt };
+        stream.events.push(last);
+        this.log.push(last);
+        this.byId.set(last.id, last);
+      });
+      stream.state = { ...stream.state, revision: last!.revision, exists: true, deleted: false };
+      return { stream: append.stream, streamRevision: last!.revision, position: last!.position };
+    });
+  }
+
+  async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {
+    const events = this.streams.get(stream)?.events ?? [];
+    if (direction === 'forwards') {
+      const start = firstIndex(events, (e) => e.revision >= fromRevision);
+      return events.slice(start, start + limit);
+    }
+    const end = firstIndex(events, (e) => e.revision > fromRevision);
+    return events.slice(Math.max(0, end - limit), end).reverse();
+  }
+
+  async readAllPage(query: AllPageQuery): Promise<StoredEvent[]> {
+    const page: StoredEvent[] = [];
+    for (let i = firstIndex(this.log, (e) => e.position > query.after); i < this.log.length && page.length < query.limit; i++) {
+      const event = this.log[i]!;
+      if (matchesFilter(event, query)) page.push(event);
+    }
+    return page;
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    return this.byId.get(id);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.lastPosition;
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo> {
+    return { stream, ...this.stateOf(stream) };
+  }
+
+  async deleteStream(stream: string, mode: 'soft' | 'hard', expectedRevision: ExpectedRevision): Promise<void> {
+    const state = this.stateOf(stream);
+    const plan = planDelete(stream, state, mode, expectedRevision);
+    if (plan === 'nothing') return;
+    this.removeBefore(stream, Number.MAX_SAFE_INTEGER);
+    this.snapshots.delete(stream);
+    this.streamFor(stream).state = plan === 'hard' ? hardDeleted(state) : softDeleted(state);
+  }
+
+  async truncateStream(stream: string, before: number): Promise<void> {
+    const truncatedBefore = planTruncate(stream, this.stateOf(stream), before);
+    this.removeBefore(stream, truncatedBefore);
+    if ((this.snapshots.get(stream)?.revision ?? Infinity) < truncatedBefore) this.snapshots.delete(stream);
+    const entry = this.streamFor(stream);
+    entry.state = { ...entry.state, truncatedBefore };
+  }
+
+  async saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void> {
+    const stored = this.snapshots.get(stream);
+    if (stored === undefined || stored.revision <= snapshot.revision) this.snapshots.set(stream, snapshot);
+  }
+
+  async loadSnapshot(stream: string): Promise<StoredSnapshot | undefined> {
+    return this.snapshots.get(stream);
+  }
+
+  async close(): Promise<void> {
+    this.log = [];
+    this.snapshots.clear();
+    this.streams.clear();
+    this.byId.clear();
+  }
+
+  private stateOf(stream: string): StreamState {
+    return this.streams.get(stream)?.state ?? NO_STREAM;
+  }
+
+  private streamFor(name: string): MemoryStream {
+    let stream = this.streams.get(name);
+    if (!stream) this.streams.set(name, (stream = { state: NO_STREAM, events: [] }));
+    return stream;
+  }
+
+  private removeBefore(name: string, revision: number): void {
+    const stream = this.streams.get(name);
+    if (!stream) return;
+    const removed = new Set(stream.events.filter((e) => e.revision < revision));
+    if (removed.size === 0) return;
+    stream.events = stream.events.filter((e) => !removed.has(e));
+    this.log = this.log.filter((e) => !removed.has(e));
+    for (const event of removed) this.byId.delete(event.id);
+  }
+}
+
+/** The first index whose element satisfies `predicate`, for an array sorted so that it holds from some index on. */
+function firstIndex<T>(items: readonly T[], predicate: (item: T) => boolean): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (predicate(items[middle]!)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}

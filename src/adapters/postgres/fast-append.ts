@@ -1,0 +1,90 @@
+import type { PreparedAppend } from '../../backend/parts.js';
+
+/**
+ * The fast path of a single-stream append: one plain statement, no function call. The stream's
+ * row is moved on only where the expected revision holds (the rules of src/backend/stream-rules.ts,
+ * as in the function's check_expected), then the events are inserted with revisions and
+ * positions taken from it. When the row is not moved (expectation failed, hard-deleted stream),
+ * the statement writes nothing and returns no position; when an id is recorded already (an
+ * idempotent retry, or a duplicate), the id's unique key refuses the insert and the statement
+ * writes nothing either. Both cases go to `append_events`, the slow path, which decides the
+ * precise error or the idempotent result. So every id, generated or given, takes this path first.
+ */
+export interface FastAppend {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+// $1 stream, $2 count, $3 category, $4–$7 the events' arrays, $8 the expected revision (only where it is a number).
+const MOVE_EXACT = (s: string) =>
+  `UPDATE ${s}.streams SET revision = revision + $2::int WHERE stream = $1::text AND deleted IS NULL AND revision = $8::bigint
+   RETURNING revision - $2::int + 1 AS first`;
+const MOVE_EXISTING = (s: string) =>
+  `UPDATE ${s}.streams SET revision = revision + $2::int WHERE stream = $1::text AND deleted IS NULL AND revision >= 0
+   RETURNING revision - $2::int + 1 AS first`;
+// A soft-deleted stream continues its revisions; a hard-deleted one refuses every append.
+const MOVE_NO_STREAM = (s: string) =>
+  `INSERT INTO ${s}.streams AS t (stream, revision) VALUES ($1::text, $2::int - 1)
+   ON CONFLICT (stream) DO UPDATE SET revision = t.revision + $2::int, deleted = NULL
+    WHERE t.deleted IS DISTINCT FROM 'hard' AND (t.deleted IS NOT NULL OR t.revision < 0)
+   RETURNING t.revision - $2::int + 1 AS first`;
+const MOVE_ANY = (s: string) =>
+  `INSERT INTO ${s}.streams AS t (stream, revision) VALUES ($1::text, $2::int - 1)
+   ON CONFLICT (stream) DO UPDATE SET revision = t.revision + $2::int, deleted = NULL WHERE t.deleted IS DISTINCT FROM 'hard'
+   RETURNING t.revision - $2::int + 1 AS first`;
+
+/**
+ * The statement for one part, named per expectation kind and for one event or several (each is
+ * prepared once per connection; `texts` keeps the store's texts by name, built once, as appends are
+ * the hottest path). Positions are taken in event order: nextval is computed row by
+ * row as the rows come out of unnest, in the call's order (which the ORDER BY states), so
+ * positions ascend with revisions (postgres-settled.test.ts appends batches and checks it).
+ */
+export function fastAppend(s: string, part: PreparedAppend, texts: Map<string, string>): FastAppend {
+  const { stream, category, events, expectedRevision } = part;
+  const [kind, move] =
+    typeof expectedRevision === 'number'
+      ? ['exact', MOVE_EXACT]
+      : expectedRevision === 'stream_exists'
+        ? ['exists', MOVE_EXISTING]
+        : expectedRevision === 'no_stream'
+          ? ['no-stream', MOVE_NO_STREAM]
+          : ['any', MOVE_ANY];
+  const one = events.length === 1;
+  const name = `annals:append-${kind}${one ? '-one' : ''}`;
+  let text = texts.get(name);
+  if (text === undefined) texts.set(name, (text = statementText(s, move, one)));
+  const column = <T>(pick: (e: PreparedAppend['events'][number]) => T) => (one ? pick(events[0]!) : events.map(pick));
+  return {
+    name,
+    text,
+    values: [
+      stream,
+      events.length,
+      category,
+      column((e) => e.id),
+      column((e) => e.type),
+      column((e) => e.data),
+      column((e) => e.metadata),
+      ...(typeof expectedRevision === 'number' ? [expectedRevision] : []),
+    ],
+  };
+}
+
+function statementText(s: string, move: (s: string) => string, one: boolean): string {
+  // One event: plain values, no unnest, no aggregate (the common case, and the cheapest statement).
+  return one
+    ? `WITH st AS (${move(s)})
+       INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+       SELECT nextval('${s}.positions'), $4::uuid, $1::text, $3::text, st.first, $5::text, $6::text::json, $7::text::json, now() FROM st
+       RETURNING revision, position`
+    : `WITH st AS (${move(s)}),
+       ins AS (
+         INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+         SELECT nextval('${s}.positions'), x.id, $1::text, $3::text, st.first + x.ord - 1, x.type, x.data::json, x.meta::json, now()
+           FROM st, unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(id, type, data, meta, ord)
+          ORDER BY x.ord
+         RETURNING revision, position)
+       SELECT max(revision) AS revision, max(position) AS position FROM ins`;
+}

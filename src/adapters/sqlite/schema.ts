@@ -1,0 +1,82 @@
+import type Database from 'better-sqlite3';
+import { MigrationRequiredError, SchemaVersionError } from '../../core/errors.js';
+
+/** Versioned, append-only: a released migration is never edited, only followed by a new one. */
+const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE annals_events (
+        position    INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, even after deletes
+        id          TEXT    NOT NULL UNIQUE,
+        stream      TEXT    NOT NULL,
+        category    TEXT    NOT NULL,
+        revision    INTEGER NOT NULL,
+        type        TEXT    NOT NULL,
+        data        TEXT    NOT NULL,
+        metadata    TEXT    NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        UNIQUE (stream, revision)
+      );
+      CREATE INDEX annals_events_by_category ON annals_events (category, position);
+      -- Only streams that were deleted or truncated have a row: the revision an append
+      -- continues from is the larger of this row's and the stream's last event's.
+      CREATE TABLE annals_streams (
+        stream           TEXT    PRIMARY KEY,
+        revision         INTEGER NOT NULL,
+        deleted          TEXT    CHECK (deleted IN ('soft', 'hard')),
+        truncated_before INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      -- One snapshot per stream (the latest save wins), removed with the events it describes.
+      CREATE TABLE annals_snapshots (
+        stream   TEXT    PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        version  TEXT    NOT NULL,  -- JSON text: 1 and "1" are different versions
+        state    TEXT    NOT NULL,
+        saved_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export interface SchemaState {
+  readonly version: number;
+  /** The version found on open, before any migration ran. */
+  readonly migratedFrom: number;
+}
+
+/**
+ * Brings the schema to the latest version (or checks it, when `migrate` is false).
+ * Runs under a write lock, so two processes opening one new file migrate it once.
+ */
+export function migrate(db: Database.Database, location: string, options: { migrate: boolean; readonly: boolean }): SchemaState {
+  const found = currentVersion(db);
+  if (found > LATEST_SCHEMA_VERSION) throw new SchemaVersionError(location, found, LATEST_SCHEMA_VERSION);
+  if (found === LATEST_SCHEMA_VERSION) return { version: found, migratedFrom: found };
+  // Nothing is created before this point: a store that may not migrate is left as it was found.
+  if (!options.migrate || options.readonly) throw new MigrationRequiredError(location, found, LATEST_SCHEMA_VERSION);
+  const apply = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS annals_schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+    const from = currentVersion(db); // another process may have migrated while we waited for the lock
+    for (const { version, sql } of MIGRATIONS) {
+      if (version <= from) continue;
+      db.exec(sql);
+      db.prepare(`INSERT INTO annals_schema_migrations (version, applied_at) VALUES (?, ?)`).run(version, Date.now());
+    }
+    return from;
+  });
+  return { version: LATEST_SCHEMA_VERSION, migratedFrom: apply.immediate() };
+}
+
+function currentVersion(db: Database.Database): number {
+  const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'annals_schema_migrations'`).get();
+  if (!table) return 0;
+  return (db.prepare(`SELECT coalesce(max(version), 0) AS v FROM annals_schema_migrations`).get() as { v: number }).v;
+}

@@ -1,0 +1,373 @@
+import { DuplicateEventIdError, InvalidArgumentError, NotSupportedError, StoreClosedError } from './errors.js';
+import type {
+  AppendOptions,
+  AppendRequest,
+  AppendResult,
+  DeleteStreamOptions,
+  EventInput,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamInfo,
+  SubscribeOptions,
+  TruncateStreamOptions,
+} from './types.js';
+import {
+  assertCategory,
+  assertCount,
+  assertStreamName,
+  assertTypes,
+  categoryOf,
+  isUuid,
+  parseExpectedRevision,
+  prepareEvents,
+} from './validate.js';
+import type { Capabilities, Durability, PreparedAppend, StorageAdapter, StoredEvent } from '../backend/parts.js';
+import { applySchemas } from '../schemas/apply-schemas.js';
+import { isEventSchemas, type EventSchemas } from '../schemas/event-schemas.js';
+import { upcastEvent } from '../schemas/upcast.js';
+import { decodeEvent } from './decode.js';
+import { retryWhileUnavailable } from './retry.js';
+import { assertSnapshotFits, decodeSnapshot, prepareSnapshot, type Snapshot, type SnapshotInput } from './snapshot.js';
+import { Wakeup } from './wakeup.js';
+
+export const DEFAULT_PAGE_SIZE = 500;
+
+export interface EventStoreOptions {
+  /** Events fetched per page by reads and subscriptions. Default 500. */
+  readonly pageSize?: number;
+  /**
+   * The application's event types (defineEvents): appends of these types are validated by their
+   * schema, and reads hand out every event in its type's current shape (upcast). Default: none.
+   */
+  readonly schemas?: EventSchemas<any>;
+}
+
+/**
+ * The event store: one contract over every backend. It validates input before the
+ * backend sees it, pages reads, and runs subscriptions; the backend only talks to its database.
+ */
+export class EventStore {
+  readonly capabilities: Capabilities;
+  /** The event types this store validates and upcasts, when it was opened with some. */
+  readonly schemas: EventSchemas | undefined;
+  private readonly pageSize: number;
+  /** False when the backend makes the ids of events appended without one. */
+  private readonly makeIds: boolean;
+  /** A stored event as callers see it: decoded, and upcast when the store has schemas. */
+  private readonly decode: (stored: StoredEvent) => RecordedEvent;
+  private readonly wakeup = new Wakeup();
+  private readonly closing = new AbortController();
+
+  constructor(
+    private readonly adapter: StorageAdapter,
+    options: EventStoreOptions = {},
+  ) {
+    this.capabilities = adapter.capabilities;
+    const checked = checkStoreOptions(options);
+    this.pageSize = checked.pageSize;
+    this.makeIds = adapter.makesEventIds !== true;
+    const schemas = (this.schemas = checked.schemas);
+    this.decode = schemas ? (stored) => upcastEvent(schemas, decodeEvent(stored)) : decodeEvent;
+  }
+
+  /** The backend's name: 'memory', 'sqlite', … */
+  get backend(): string {
+    return this.adapter.name;
+  }
+
+  /** Whether an acknowledged append survives a crash, and if not, what can be lost. */
+  get durability(): Durability {
+    return this.adapter.durability;
+  }
+
+  /** The schema version of the database, and the version found on open (before migrations), for backends that have one. */
+  get schema(): { readonly version: number; readonly migratedFrom: number } | undefined {
+    return this.adapter.schema;
+  }
+
+  get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
+  async append(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult> {
+    this.assertOpen('append');
+    const { expectedRevision } = optionsObject('append options', options);
+    const request = { stream, events, expectedRevision };
+    // Without schemas, no await: an append stays one step from the call to the backend.
+    const prepared = prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds);
+    const [result] = await this.adapter.appendBatch([prepared]);
+    this.wakeup.bump();
+    return result!;
+  }
+
+  /** Appends to several streams atomically: every part is written, or none is. */
+  async appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
+    this.assertOpen('appendMany');
+    if (!Array.isArray(requests) || requests.length === 0) {
+      throw new InvalidArgumentError('requests', requests, 'a non-empty array of { stream, events, expectedRevision }');
+    }
+    if (requests.length > 1 && !this.capabilities.multiStreamAppend) throw new NotSupportedError('multi-stream appends', this.backend);
+    const batch: PreparedAppend[] = [];
+    for (const request of requests) batch.push(prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds));
+    const streams = new Set<string>();
+    const ids = new Set<string>();
+    for (const { stream, events } of batch) {
+      if (streams.has(stream)) {
+        throw new InvalidArgumentError('requests', stream, 'each stream at most once per appendMany call (merge its events into one request)');
+      }
+      streams.add(stream);
+      // One call, one set of ids: a repeat across parts is caught here, like a repeat within a part,
+      // before a backend could write the id twice or report a place it never committed.
+      for (const { id, generated } of events) {
+        if (generated) continue; // a fresh id, from the core or the backend
+        if (ids.has(id)) throw new DuplicateEventIdError(id, stream);
+        ids.add(id);
+      }
+    }
+    const results = await this.adapter.appendBatch(batch);
+    this.wakeup.bump();
+    return results;
+  }
+
+  readStream(stream: string, readOptions?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    this.assertOpen('readStream');
+    const options = optionsObject('readStream options', readOptions);
+    assertStreamName(stream);
+    const direction = options.direction ?? 'forwards';
+    if (direction !== 'forwards' && direction !== 'backwards') {
+      throw new InvalidArgumentError('direction', direction, `'forwards' or 'backwards'`);
+    }
+    const from = options.fromRevision;
+    const start =
+      from === undefined ? (direction === 'forwards' ? 0 : Number.MAX_SAFE_INTEGER)
+      : from === 'start' ? 0
+      : from === 'end' ? Number.MAX_SAFE_INTEGER
+      : assertCount('fromRevision', from, 0)!;
+    const maxCount = assertCount('maxCount', options.maxCount, 0) ?? Infinity;
+    const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
+    const { adapter } = this;
+    return this.pages(maxCount, pageSize, () => {
+      let fromRevision = start;
+      return async (limit) => {
+        if (fromRevision < 0) return [];
+        const page = await adapter.readStreamPage({ stream, fromRevision, direction, limit });
+        const last = page[page.length - 1];
+        if (last) fromRevision = direction === 'forwards' ? last.revision + 1 : last.revision - 1;
+        return page;
+      };
+    });
+  }
+
+  readAll(readOptions?: ReadAllOptions): AsyncIterable<RecordedEvent> {
+    this.assertOpen('readAll');
+    const options = optionsObject('readAll options', readOptions);
+    const start = assertCount('after', options.after, 0) ?? 0;
+    const category = assertCategory(options.category);
+    const types = assertTypes(options.types);
+    const maxCount = assertCount('maxCount', options.maxCount, 0) ?? Infinity;
+    const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
+    const { adapter } = this;
+    return this.pages(maxCount, pageSize, () => {
+      let after = start;
+      return async (limit) => {
+        const page = await adapter.readAllPage({ after, category, types, limit });
+        const last = page[page.length - 1];
+        if (last) after = last.position;
+        return page;
+      };
+    });
+  }
+
+  /**
+   * Every event after `after` that passes the filter: first those already stored (catch-up),
+   * then each new one as it is committed (live), with no gap or duplicate between the two.
+   * It ends only when `signal` aborts or the store closes: a retryable failure (a lost
+   * connection, a locked file) is retried with back-off, so an outage delays it. Pages are read as the consumer
+   * pulls, so a slow consumer holds one page in memory, never the log.
+   */
+  subscribe(subscribeOptions?: SubscribeOptions): AsyncIterable<RecordedEvent> {
+    this.assertOpen('subscribe');
+    const options = optionsObject('subscribe options', subscribeOptions);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError('signal', options.signal, 'an AbortSignal (from an AbortController)');
+    }
+    const start = assertCount('after', options.after, 0) ?? 0;
+    const category = assertCategory(options.category);
+    const types = assertTypes(options.types);
+    const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    const { adapter, wakeup, decode } = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const stopWatching = adapter.watchExternalCommits?.(() => wakeup.bump());
+        try {
+          let after = start;
+          while (!signal.aborted) {
+            const seen = wakeup.generation;
+            // A lost connection or a locked file delays a subscription; it does not end it.
+            const page = await retryWhileUnavailable(() => adapter.readAllPage({ after, category, types, limit: pageSize }), signal);
+            if (page === undefined) return;
+            for (const stored of page) {
+              if (signal.aborted) return;
+              yield decode(stored);
+              after = stored.position;
+            }
+            if (page.length < pageSize) await wakeup.after(seen, signal);
+          }
+        } finally {
+          stopWatching?.();
+        }
+      },
+    };
+  }
+
+  async getEvent(id: string): Promise<RecordedEvent | undefined> {
+    this.assertOpen('getEvent');
+    if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('id', id, 'an event id (a UUID string)');
+    // Every recorded id is a UUID: any other text names no event, and backends only see UUIDs.
+    if (!isUuid(id)) return undefined;
+    const stored = await this.adapter.getEvent(id.toLowerCase());
+    return stored && this.decode(stored);
+  }
+
+  /**
+   * Where the log ends now: subscribing with `after: await store.headPosition()` hands out every
+   * event committed from now on, and none before. 0 for an empty log.
+   */
+  async headPosition(): Promise<number> {
+    this.assertOpen('headPosition');
+    return this.adapter.headPosition();
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo> {
+    this.assertOpen('streamInfo');
+    return this.adapter.streamInfo(assertStreamName(stream));
+  }
+
+  async deleteStream(stream: string, deleteOptions?: DeleteStreamOptions): Promise<void> {
+    this.assertOpen('deleteStream');
+    const options = optionsObject('deleteStream options', deleteOptions);
+    assertStreamName(stream);
+    const mode = options.mode ?? 'soft';
+    if (mode !== 'soft' && mode !== 'hard') throw new InvalidArgumentError('mode', mode, `'soft' or 'hard'`);
+    const expected = parseExpectedRevision(options.expectedRevision);
+    if (!this.capabilities[mode === 'soft' ? 'softDelete' : 'hardDelete']) throw new NotSupportedError(`${mode} delete`, this.backend);
+    await this.adapter.deleteStream(stream, mode, expected);
+  }
+
+  async truncateStream(stream: string, options: TruncateStreamOptions): Promise<void> {
+    this.assertOpen('truncateStream');
+    assertStreamName(stream);
+    const before = assertCount('before', optionsObject('truncateStream options', options).before, 0);
+    if (before === undefined) throw new InvalidArgumentError('before', undefined, 'the first revision to keep (an integer >= 0)');
+    if (!this.capabilities.truncate) throw new NotSupportedError('truncate', this.backend);
+    await this.adapter.truncateStream(stream, before);
+  }
+
+  /**
+   * Saves the stream's snapshot: `state` folded from its events up to `revision`, tagged with
+   * the `version` of the state's shape. A stream keeps one snapshot; a save with a lower revision
+   * than the stored one is ignored. The revision must be one the stream holds (reached, not
+   * truncated away); deleting the stream or truncating past the revision removes the snapshot.
+   */
+  async saveSnapshot(stream: string, snapshot: SnapshotInput<unknown>): Promise<void> {
+    this.assertOpen('saveSnapshot');
+    assertStreamName(stream);
+    const prepared = prepareSnapshot(snapshot);
+    assertSnapshotFits(await this.adapter.streamInfo(stream), prepared.revision);
+    await this.adapter.saveSnapshot(stream, prepared);
+  }
+
+  /**
+   * The stream's snapshot, or undefined when it has none that still describes the stream.
+   * A snapshot at revision r folds events 0..r: it is stale once the stream has no events, or
+   * its truncation point has passed r (a soft delete moves it past the last revision). A save
+   * that lost a race with a delete can leave such a snapshot behind; it is never handed out.
+   * (A delete after this check makes the caller's append at revision r fail its expected
+   * revision, so a command handler reloads.)
+   */
+  async loadSnapshot(stream: string): Promise<Snapshot | undefined> {
+    this.assertOpen('loadSnapshot');
+    const stored = await this.adapter.loadSnapshot(assertStreamName(stream));
+    if (!stored) return undefined;
+    const info = await this.adapter.streamInfo(stream);
+    const stale = !info.exists || stored.revision < info.truncatedBefore || stored.revision > info.revision;
+    return stale ? undefined : decodeSnapshot(stored);
+  }
+
+  /** Closes the backend; subscriptions end and every later call throws ANNALS_STORE_CLOSED. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closing.abort();
+    await this.adapter.close();
+  }
+
+  /**
+   * The request with its events checked by their types' schemas (see applySchemas), before any
+   * other check but the stream's name: a refused event writes nothing.
+   */
+  private async withSchemas(request: AppendRequest): Promise<AppendRequest> {
+    if (!this.schemas || typeof request !== 'object' || request === null) return request;
+    const stream = assertStreamName(request.stream);
+    return { ...request, events: (await applySchemas(this.schemas, stream, request.events)) as EventInput[] };
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new StoreClosedError(operation);
+  }
+
+  /**
+   * An async iterable over pages fetched on demand; memory holds one page at a time.
+   * Each iteration starts afresh from the read's starting point.
+   */
+  private pages(
+    maxCount: number,
+    pageSize: number,
+    cursor: () => (limit: number) => Promise<readonly StoredEvent[]>,
+  ): AsyncIterable<RecordedEvent> {
+    const assertOpen = () => this.assertOpen('read');
+    const { decode } = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const next = cursor();
+        let remaining = maxCount;
+        while (remaining > 0) {
+          assertOpen();
+          const limit = Math.min(pageSize, remaining);
+          const page = await next(limit);
+          for (const stored of page) yield decode(stored);
+          remaining -= page.length;
+          if (page.length < limit) return;
+        }
+      },
+    };
+  }
+}
+
+/** A call's options: absent means none; anything but a plain object is refused, with a typed error. */
+function optionsObject<T extends object>(argument: string, value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(argument, value, 'an options object, or nothing');
+  return value;
+}
+
+/** Checks the core's options; openers call it before they connect, so bad options leave nothing open. */
+export function checkStoreOptions(options: EventStoreOptions): { pageSize: number; schemas: EventSchemas | undefined } {
+  const { schemas } = options;
+  if (schemas !== undefined && !isEventSchemas(schemas)) throw new InvalidArgumentError('schemas', schemas, 'event schemas made by defineEvents({ … })');
+  return { pageSize: assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE, schemas };
+}
+
+function prepareAppend(request: AppendRequest, makeIds: boolean): PreparedAppend {
+  if (typeof request !== 'object' || request === null) {
+    throw new InvalidArgumentError('request', request, 'an object { stream, events, expectedRevision }');
+  }
+  const stream = assertStreamName(request.stream);
+  return {
+    stream,
+    category: categoryOf(stream),
+    events: prepareEvents(stream, request.events, makeIds),
+    expectedRevision: parseExpectedRevision(request.expectedRevision),
+  };
+}
