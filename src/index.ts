@@ -1,11 +1,14 @@
 export * from './core/types.js';
 export * from './core/errors.js';
 export { categoryOf, MAX_STREAM_NAME_LENGTH } from './core/validate.js';
-export { EventStore, DEFAULT_PAGE_SIZE, type EventStoreOptions } from './core/event-store.js';
+export { EventStore, DEFAULT_PAGE_SIZE, type EventStoreOptions, type StoreCapabilities } from './core/event-store.js';
+export type { SubscriptionPage } from './core/subscription.js';
 export type { Snapshot, SnapshotInput, StoredSnapshot } from './core/snapshot.js';
 export { openStore, SUPPORTED_URLS, type OpenStoreOptions } from './core/open-store.js';
-export { MemoryAdapter } from './adapters/memory/memory-adapter.js';
-export type { StorageAdapter, Capabilities, PreparedAppend, StoredEvent, StreamPageQuery, AllPageQuery } from './backend/parts.js';
+export { MemoryAdapter, MemoryBackend, openMemory } from './adapters/memory/index.js';
+// What an adapter author needs is in 'annals/adapter'; these few types stay here for code written before it.
+export type { Backend, BackendParts, PartName, Capabilities, Durability, PreparedAppend, StoredEvent, StreamPageQuery, AllPageQuery, AllPage } from './backend/parts.js';
+export type { StorageAdapter } from './backend/storage-adapter.js';
 export type { PreparedEvent } from './core/validate.js';
 export * from './command/index.js';
 export {

@@ -1,17 +1,54 @@
+import { NotSupportedError } from '../core/errors.js';
 import type { PreparedEvent } from '../core/validate.js';
 import type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInfo } from '../core/types.js';
 import type { StoredSnapshot } from '../core/snapshot.js';
+import type { SchemaState } from './migrations.js';
 
-/** What a backend can do. The core and the conformance suite read these instead of sniffing. */
+/**
+ * A backend is a set of small parts, each built by the backend's async `open…()` function and
+ * handed to the core (the EventStore) together. The core validates input, makes ids, pages reads,
+ * runs subscriptions and builds errors; a part only talks to its database.
+ *
+ * A feature that needs the database adds a part here, in its own interface: a backend that
+ * lacks it leaves it out, and a caller that asks for it gets ANNALS_NOT_SUPPORTED naming the
+ * backend and the part (see requirePart).
+ */
+export interface Backend {
+  /** Short name used in messages, e.g. 'sqlite'. */
+  readonly name: string;
+  /** How durable acknowledged appends are, as the backend is configured. */
+  readonly durability: Durability;
+  /** The database schema's version, for backends that version one. */
+  readonly schema?: SchemaState;
+  readonly parts: BackendParts;
+  /** Releases what the parts share (a connection, a pool, timers); every part is unusable after. */
+  close(): Promise<void>;
+}
+
+/**
+ * The parts a backend may provide. Only the log is required. The next ones (checkpoints,
+ * leases, read models, a stream catalogue) join this interface as optional members.
+ */
+export interface BackendParts {
+  readonly log: EventLog;
+  readonly snapshots?: SnapshotStore;
+  /** Absent where only this store's own object can write (memory): its appends wake its subscribers directly. */
+  readonly commits?: CommitSignal;
+}
+
+export type PartName = keyof BackendParts;
+
+/** The append, delete and truncate variants a log supports; the core refuses the others with ANNALS_NOT_SUPPORTED. */
 export interface Capabilities {
   /** appendMany writes several streams in one atomic call. */
   readonly multiStreamAppend: boolean;
   readonly softDelete: boolean;
   readonly hardDelete: boolean;
   readonly truncate: boolean;
-  /** Appends from other processes wake this store's subscriptions. */
-  readonly crossProcessNotifications: boolean;
 }
+
+/** Every variant the contract describes. */
+export const ALL_CAPABILITIES: Capabilities = { multiStreamAppend: true, softDelete: true, hardDelete: true, truncate: true };
 
 /** Whether an acknowledged append survives a crash, as the backend is configured. */
 export interface Durability {
@@ -21,14 +58,55 @@ export interface Durability {
   readonly risk?: string;
 }
 
-/** Everything the contract describes, for backends that do it all. */
-export const ALL_CAPABILITIES: Capabilities = {
-  multiStreamAppend: true,
-  softDelete: true,
-  hardDelete: true,
-  truncate: true,
-  crossProcessNotifications: true,
-};
+/**
+ * The event log: appends, reads, the head, stream state, deletes and truncation. Every method
+ * gets input the core has checked already; the stream rules (stream-rules.ts) must hold
+ * atomically with the write, wherever they run.
+ */
+export interface EventLog {
+  readonly capabilities: Capabilities;
+  /**
+   * True when the log makes the ids of events appended without one: the core then hands it
+   * those events with `generated: true` and an empty `id` instead of a random UUID of its own.
+   */
+  readonly makesEventIds?: boolean;
+  /** Checks every part (expected revision, idempotency, deletion) and writes all of them, or nothing. */
+  appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]>;
+  readStreamPage(query: StreamPageQuery): Promise<StoredEvent[]>;
+  /** Events after `query.after` that pass the filter, in position order, and how far they cover the log. */
+  readAllPage(query: AllPageQuery): Promise<AllPage>;
+  getEvent(id: string): Promise<StoredEvent | undefined>;
+  /**
+   * A position such that every event after it is yet to be handed to readers: the last position
+   * assigned (0 when none), or, where commits can land out of order, the last one that is final.
+   */
+  headPosition(): Promise<number>;
+  streamInfo(stream: string): Promise<StreamInfo>;
+  deleteStream(stream: string, mode: Exclude<DeletedState, false>, expectedRevision: ExpectedRevision): Promise<void>;
+  truncateStream(stream: string, before: number): Promise<void>;
+}
+
+/**
+ * One snapshot per stream. `save` stores it unless the stored one has a higher revision
+ * (concurrent savers never move it back); deleting the stream, or truncating it past the
+ * snapshot's revision, removes it (the log's delete and truncate do that, atomically).
+ */
+export interface SnapshotStore {
+  save(stream: string, snapshot: StoredSnapshot): Promise<void>;
+  load(stream: string): Promise<StoredSnapshot | undefined>;
+}
+
+/**
+ * "Events may have been committed by someone other than this store" (another connection or
+ * process). A wake-up is a hint, so it may be spare but must never be missing: each subscriber
+ * reads again from its own position. Implementations: polling `PRAGMA data_version` (SQLite),
+ * LISTEN/NOTIFY (PostgreSQL), XREAD BLOCK (Redis); each runs only while someone watches (see
+ * Watchers).
+ */
+export interface CommitSignal {
+  /** Calls `listener` on each such commit; returns the function that stops it. */
+  watch(listener: () => void): () => void;
+}
 
 /** One stream's part of an append, checked and serialised by the core. */
 export interface PreparedAppend {
@@ -66,48 +144,22 @@ export interface AllPageQuery {
   readonly limit: number;
 }
 
-/**
- * What a backend must do, and nothing more: the core (EventStore) validates input,
- * generates ids (unless the backend makes its own), pages reads, runs subscriptions and builds errors.
- */
-export interface StorageAdapter {
-  /** Short name used in messages, e.g. 'sqlite'. */
-  readonly name: string;
-  readonly capabilities: Capabilities;
-  /** How durable acknowledged appends are, as the backend is configured. */
-  readonly durability: Durability;
-  /** The database schema's version, for backends that migrate one. */
-  readonly schema?: { readonly version: number; readonly migratedFrom: number };
+/** A page of the log, in position order. */
+export interface AllPage {
+  readonly events: StoredEvent[];
   /**
-   * True when the backend makes the ids of events appended without one: the core then hands it
-   * those events with `generated: true` and an empty `id` instead of a random UUID of its own.
+   * How far the page covers the log: no event that passes the filter, now or ever, has a
+   * position in (query.after, readThrough] unless it is in `events`. At least `query.after` and
+   * the last event's position; the last event's position when the page is full (`limit` events);
+   * otherwise as far as the backend can vouch for, ideally the head of the log when the read
+   * began, so that a filter that matched nothing still moves a reader on.
    */
-  readonly makesEventIds?: boolean;
-  /** Checks every part (expected revision, idempotency, deletion) and writes all of them, or nothing. */
-  appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]>;
-  readStreamPage(query: StreamPageQuery): Promise<StoredEvent[]>;
-  readAllPage(query: AllPageQuery): Promise<StoredEvent[]>;
-  getEvent(id: string): Promise<StoredEvent | undefined>;
-  /**
-   * A position such that every event after it is yet to be handed to readers: the last position
-   * assigned (0 when none), or, where commits can land out of order, the last one that is final.
-   */
-  headPosition(): Promise<number>;
-  streamInfo(stream: string): Promise<StreamInfo>;
-  deleteStream(stream: string, mode: Exclude<DeletedState, false>, expectedRevision: ExpectedRevision): Promise<void>;
-  truncateStream(stream: string, before: number): Promise<void>;
-  /**
-   * Stores the stream's one snapshot, checked by the core, unless the stored one has a higher
-   * revision (concurrent savers never move it back). Deleting the stream, or truncating it past
-   * the snapshot's revision, removes it.
-   */
-  saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void>;
-  loadSnapshot(stream: string): Promise<StoredSnapshot | undefined>;
-  /**
-   * Calls `listener` when events may have been committed by someone other than this store
-   * (another connection or process). Returns a function that stops it. Optional: a backend
-   * that only this store can write (memory) does not need it.
-   */
-  watchExternalCommits?(listener: () => void): () => void;
-  close(): Promise<void>;
+  readonly readThrough: number;
+}
+
+/** The part, or ANNALS_NOT_SUPPORTED naming the backend and the part when the backend has none. */
+export function requirePart<K extends PartName>(backend: Backend, part: K): NonNullable<BackendParts[K]> {
+  const found = backend.parts[part];
+  if (found === undefined) throw new NotSupportedError(`the ${part} part`, backend.name);
+  return found as NonNullable<BackendParts[K]>;
 }

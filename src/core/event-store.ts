@@ -22,13 +22,15 @@ import {
   parseExpectedRevision,
   prepareEvents,
 } from './validate.js';
-import type { Capabilities, Durability, PreparedAppend, StorageAdapter, StoredEvent } from '../backend/parts.js';
+import { requirePart, type Backend, type Capabilities, type Durability, type PartName, type PreparedAppend, type StoredEvent } from '../backend/parts.js';
+import type { SchemaState } from '../backend/migrations.js';
+import { backendOfStorageAdapter, isBackend, type StorageAdapter } from '../backend/storage-adapter.js';
 import { applySchemas } from '../schemas/apply-schemas.js';
 import { isEventSchemas, type EventSchemas } from '../schemas/event-schemas.js';
 import { upcastEvent } from '../schemas/upcast.js';
 import { decodeEvent } from './decode.js';
-import { retryWhileUnavailable } from './retry.js';
 import { assertSnapshotFits, decodeSnapshot, prepareSnapshot, type Snapshot, type SnapshotInput } from './snapshot.js';
+import { subscriptionEvents, subscriptionPages, type SubscriptionPage, type SubscriptionQuery } from './subscription.js';
 import { Wakeup } from './wakeup.js';
 
 export const DEFAULT_PAGE_SIZE = 500;
@@ -43,14 +45,24 @@ export interface EventStoreOptions {
   readonly schemas?: EventSchemas<any>;
 }
 
+/** What a store can do: the log's variants of append, delete and truncate, and whether others' commits wake it. */
+export interface StoreCapabilities extends Capabilities {
+  /** Appends from other processes wake this store's subscriptions (the backend has a commit signal). */
+  readonly crossProcessNotifications: boolean;
+}
+
 /**
  * The event store: one contract over every backend. It validates input before the
- * backend sees it, pages reads, and runs subscriptions; the backend only talks to its database.
+ * backend sees it, pages reads, and runs subscriptions; the backend's parts only talk to
+ * their database.
  */
 export class EventStore {
-  readonly capabilities: Capabilities;
+  readonly capabilities: StoreCapabilities;
   /** The event types this store validates and upcasts, when it was opened with some. */
   readonly schemas: EventSchemas | undefined;
+  /** The backend this store runs on: its name, parts and close. */
+  private readonly impl: Backend;
+  private readonly log: Backend['parts']['log'];
   private readonly pageSize: number;
   /** False when the backend makes the ids of events appended without one. */
   private readonly makeIds: boolean;
@@ -59,31 +71,39 @@ export class EventStore {
   private readonly wakeup = new Wakeup();
   private readonly closing = new AbortController();
 
-  constructor(
-    private readonly adapter: StorageAdapter,
-    options: EventStoreOptions = {},
-  ) {
-    this.capabilities = adapter.capabilities;
+  /**
+   * A store over a backend's parts, as an adapter's `open…()` function builds them (a
+   * StorageAdapter of the former single interface is still accepted, and wrapped).
+   */
+  constructor(backend: Backend | StorageAdapter, options: EventStoreOptions = {}) {
     const checked = checkStoreOptions(options);
+    this.impl = isBackend(backend) ? backend : backendOfStorageAdapter(backend);
+    this.log = this.impl.parts.log;
+    this.capabilities = { ...this.log.capabilities, crossProcessNotifications: this.impl.parts.commits !== undefined };
     this.pageSize = checked.pageSize;
-    this.makeIds = adapter.makesEventIds !== true;
+    this.makeIds = this.log.makesEventIds !== true;
     const schemas = (this.schemas = checked.schemas);
     this.decode = schemas ? (stored) => upcastEvent(schemas, decodeEvent(stored)) : decodeEvent;
   }
 
   /** The backend's name: 'memory', 'sqlite', … */
   get backend(): string {
-    return this.adapter.name;
+    return this.impl.name;
+  }
+
+  /** Whether the backend provides the part (the event log always; snapshots, a commit signal, … where it has them). */
+  provides(part: PartName): boolean {
+    return this.impl.parts[part] !== undefined;
   }
 
   /** Whether an acknowledged append survives a crash, and if not, what can be lost. */
   get durability(): Durability {
-    return this.adapter.durability;
+    return this.impl.durability;
   }
 
   /** The schema version of the database, and the version found on open (before migrations), for backends that have one. */
-  get schema(): { readonly version: number; readonly migratedFrom: number } | undefined {
-    return this.adapter.schema;
+  get schema(): SchemaState | undefined {
+    return this.impl.schema;
   }
 
   get closed(): boolean {
@@ -96,7 +116,7 @@ export class EventStore {
     const request = { stream, events, expectedRevision };
     // Without schemas, no await: an append stays one step from the call to the backend.
     const prepared = prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds);
-    const [result] = await this.adapter.appendBatch([prepared]);
+    const [result] = await this.log.appendBatch([prepared]);
     this.wakeup.bump();
     return result!;
   }
@@ -125,7 +145,7 @@ export class EventStore {
         ids.add(id);
       }
     }
-    const results = await this.adapter.appendBatch(batch);
+    const results = await this.log.appendBatch(batch);
     this.wakeup.bump();
     return results;
   }
@@ -146,12 +166,12 @@ export class EventStore {
       : assertCount('fromRevision', from, 0)!;
     const maxCount = assertCount('maxCount', options.maxCount, 0) ?? Infinity;
     const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
-    const { adapter } = this;
+    const { log } = this;
     return this.pages(maxCount, pageSize, () => {
       let fromRevision = start;
       return async (limit) => {
         if (fromRevision < 0) return [];
-        const page = await adapter.readStreamPage({ stream, fromRevision, direction, limit });
+        const page = await log.readStreamPage({ stream, fromRevision, direction, limit });
         const last = page[page.length - 1];
         if (last) fromRevision = direction === 'forwards' ? last.revision + 1 : last.revision - 1;
         return page;
@@ -167,14 +187,14 @@ export class EventStore {
     const types = assertTypes(options.types);
     const maxCount = assertCount('maxCount', options.maxCount, 0) ?? Infinity;
     const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
-    const { adapter } = this;
+    const { log } = this;
     return this.pages(maxCount, pageSize, () => {
       let after = start;
       return async (limit) => {
-        const page = await adapter.readAllPage({ after, category, types, limit });
-        const last = page[page.length - 1];
+        const { events } = await log.readAllPage({ after, category, types, limit });
+        const last = events[events.length - 1];
         if (last) after = last.position;
-        return page;
+        return events;
       };
     });
   }
@@ -187,39 +207,38 @@ export class EventStore {
    * pulls, so a slow consumer holds one page in memory, never the log.
    */
   subscribe(subscribeOptions?: SubscribeOptions): AsyncIterable<RecordedEvent> {
-    this.assertOpen('subscribe');
-    const options = optionsObject('subscribe options', subscribeOptions);
+    const [query, signal] = this.subscription('subscribe', subscribeOptions);
+    return subscriptionEvents(this.subscriptionSource(), query, signal, this.decode);
+  }
+
+  /**
+   * The same subscription as `subscribe`, a page at a time: each page's events (possibly none)
+   * and `readThrough`, the position the subscriber has read through even when the filter
+   * matched nothing, so a consumer that checkpoints it (a projection) never stalls behind
+   * events it ignores; `caughtUp` says the page reached the head.
+   */
+  subscribePages(subscribeOptions?: SubscribeOptions): AsyncIterable<SubscriptionPage> {
+    const [query, signal] = this.subscription('subscribePages', subscribeOptions);
+    return subscriptionPages(this.subscriptionSource(), query, signal, this.decode);
+  }
+
+  private subscription(operation: string, subscribeOptions: SubscribeOptions | undefined): [SubscriptionQuery, AbortSignal] {
+    this.assertOpen(operation);
+    const options = optionsObject(`${operation} options`, subscribeOptions);
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
       throw new InvalidArgumentError('signal', options.signal, 'an AbortSignal (from an AbortController)');
     }
-    const start = assertCount('after', options.after, 0) ?? 0;
-    const category = assertCategory(options.category);
-    const types = assertTypes(options.types);
-    const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
-    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
-    const { adapter, wakeup, decode } = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        const stopWatching = adapter.watchExternalCommits?.(() => wakeup.bump());
-        try {
-          let after = start;
-          while (!signal.aborted) {
-            const seen = wakeup.generation;
-            // A lost connection or a locked file delays a subscription; it does not end it.
-            const page = await retryWhileUnavailable(() => adapter.readAllPage({ after, category, types, limit: pageSize }), signal);
-            if (page === undefined) return;
-            for (const stored of page) {
-              if (signal.aborted) return;
-              yield decode(stored);
-              after = stored.position;
-            }
-            if (page.length < pageSize) await wakeup.after(seen, signal);
-          }
-        } finally {
-          stopWatching?.();
-        }
-      },
+    const query = {
+      after: assertCount('after', options.after, 0) ?? 0,
+      category: assertCategory(options.category),
+      types: assertTypes(options.types),
+      pageSize: assertCount('pageSize', options.pageSize, 1) ?? this.pageSize,
     };
+    return [query, options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal];
+  }
+
+  private subscriptionSource() {
+    return { log: this.log, commits: this.impl.parts.commits, wakeup: this.wakeup };
   }
 
   async getEvent(id: string): Promise<RecordedEvent | undefined> {
@@ -227,7 +246,7 @@ export class EventStore {
     if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('id', id, 'an event id (a UUID string)');
     // Every recorded id is a UUID: any other text names no event, and backends only see UUIDs.
     if (!isUuid(id)) return undefined;
-    const stored = await this.adapter.getEvent(id.toLowerCase());
+    const stored = await this.log.getEvent(id.toLowerCase());
     return stored && this.decode(stored);
   }
 
@@ -237,12 +256,12 @@ export class EventStore {
    */
   async headPosition(): Promise<number> {
     this.assertOpen('headPosition');
-    return this.adapter.headPosition();
+    return this.log.headPosition();
   }
 
   async streamInfo(stream: string): Promise<StreamInfo> {
     this.assertOpen('streamInfo');
-    return this.adapter.streamInfo(assertStreamName(stream));
+    return this.log.streamInfo(assertStreamName(stream));
   }
 
   async deleteStream(stream: string, deleteOptions?: DeleteStreamOptions): Promise<void> {
@@ -253,7 +272,7 @@ export class EventStore {
     if (mode !== 'soft' && mode !== 'hard') throw new InvalidArgumentError('mode', mode, `'soft' or 'hard'`);
     const expected = parseExpectedRevision(options.expectedRevision);
     if (!this.capabilities[mode === 'soft' ? 'softDelete' : 'hardDelete']) throw new NotSupportedError(`${mode} delete`, this.backend);
-    await this.adapter.deleteStream(stream, mode, expected);
+    await this.log.deleteStream(stream, mode, expected);
   }
 
   async truncateStream(stream: string, options: TruncateStreamOptions): Promise<void> {
@@ -262,7 +281,7 @@ export class EventStore {
     const before = assertCount('before', optionsObject('truncateStream options', options).before, 0);
     if (before === undefined) throw new InvalidArgumentError('before', undefined, 'the first revision to keep (an integer >= 0)');
     if (!this.capabilities.truncate) throw new NotSupportedError('truncate', this.backend);
-    await this.adapter.truncateStream(stream, before);
+    await this.log.truncateStream(stream, before);
   }
 
   /**
@@ -274,9 +293,10 @@ export class EventStore {
   async saveSnapshot(stream: string, snapshot: SnapshotInput<unknown>): Promise<void> {
     this.assertOpen('saveSnapshot');
     assertStreamName(stream);
+    const snapshots = requirePart(this.impl, 'snapshots');
     const prepared = prepareSnapshot(snapshot);
-    assertSnapshotFits(await this.adapter.streamInfo(stream), prepared.revision);
-    await this.adapter.saveSnapshot(stream, prepared);
+    assertSnapshotFits(await this.log.streamInfo(stream), prepared.revision);
+    await snapshots.save(stream, prepared);
   }
 
   /**
@@ -289,9 +309,10 @@ export class EventStore {
    */
   async loadSnapshot(stream: string): Promise<Snapshot | undefined> {
     this.assertOpen('loadSnapshot');
-    const stored = await this.adapter.loadSnapshot(assertStreamName(stream));
+    assertStreamName(stream);
+    const stored = await requirePart(this.impl, 'snapshots').load(stream);
     if (!stored) return undefined;
-    const info = await this.adapter.streamInfo(stream);
+    const info = await this.log.streamInfo(stream);
     const stale = !info.exists || stored.revision < info.truncatedBefore || stored.revision > info.revision;
     return stale ? undefined : decodeSnapshot(stored);
   }
@@ -300,7 +321,7 @@ export class EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closing.abort();
-    await this.adapter.close();
+    await this.impl.close();
   }
 
   /**

@@ -3,17 +3,16 @@ import type { PostgresOptions } from '../adapters/postgres/options.js';
 import type { RedisOptions } from '../adapters/redis/options.js';
 import type { SqliteOptions } from '../adapters/sqlite/options.js';
 import { EventStore, type EventStoreOptions } from './event-store.js';
-import { MemoryAdapter } from '../adapters/memory/memory-adapter.js';
 
 /** Options for openStore: the core's, and each backend's (a backend ignores the others'). */
 export type OpenStoreOptions = EventStoreOptions & SqliteOptions & PostgresOptions & RedisOptions;
 
 type Opener = (target: string, options: OpenStoreOptions) => Promise<EventStore>;
 
-// Each backend is loaded only when its scheme is used, so its driver is never
-// imported by an application that does not use it.
+// The only place the core reaches the adapters: each is loaded only when its scheme is used,
+// so its driver is never imported by an application that does not use it.
 const openers: Record<string, Opener> = {
-  memory: async (_target, options) => new EventStore(new MemoryAdapter(), options),
+  memory: async (_target, options) => new EventStore(await (await import('../adapters/memory/open.js')).openMemory(), options),
   sqlite: async (target, options) => (await import('../adapters/sqlite/open.js')).openSqliteStore(target, options),
   postgres: async (target, options) => (await loadDriverModule('postgres', 'pg', () => import('../adapters/postgres/open.js'))).openPostgresStore(`postgres:${target}`, options),
   postgresql: async (target, options) => (await loadDriverModule('postgres', 'pg', () => import('../adapters/postgres/open.js'))).openPostgresStore(`postgresql:${target}`, options),

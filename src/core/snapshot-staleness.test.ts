@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { EventStore } from './event-store.js';
-import { MemoryAdapter } from '../adapters/memory/memory-adapter.js';
+import { MemoryBackend } from '../adapters/memory/index.js';
 
 // A save that loses a race with a delete lands after it: the backend then holds a snapshot of
 // events that no longer exist. Played out here by saving through the backend after the delete.
 describe('a snapshot left behind by a save that lost a race with a delete', () => {
   async function storeWithStaleSnapshot() {
-    const adapter = new MemoryAdapter();
-    const store = new EventStore(adapter);
+    const backend = new MemoryBackend();
+    const store = new EventStore(backend);
     await store.append('counter-1', [{ type: 'Incremented' }, { type: 'Incremented' }]);
     await store.deleteStream('counter-1');
-    await adapter.saveSnapshot('counter-1', { revision: 1, version: '1', state: '{"count":2}', savedAt: Date.now() });
-    expect(await adapter.loadSnapshot('counter-1')).toBeDefined();
+    await backend.parts.snapshots.save('counter-1', { revision: 1, version: '1', state: '{"count":2}', savedAt: Date.now() });
+    expect(await backend.parts.snapshots.load('counter-1')).toBeDefined();
     return store;
   }
 
@@ -27,7 +27,7 @@ describe('a snapshot left behind by a save that lost a race with a delete', () =
   });
 
   it('is handed out while it still describes the stream', async () => {
-    const store = new EventStore(new MemoryAdapter());
+    const store = new EventStore(new MemoryBackend());
     await store.append('counter-1', [{ type: 'Incremented' }, { type: 'Incremented' }]);
     await store.saveSnapshot('counter-1', { revision: 1, version: 1, state: { count: 2 } });
     expect(await store.loadSnapshot('counter-1')).toMatchObject({ revision: 1, version: 1, state: { count: 2 } });

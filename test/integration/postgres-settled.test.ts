@@ -38,10 +38,14 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 const event = (type: string) => ({ id: randomUUID(), type, data: null });
 
 type Look = () => Promise<{ head: number; holders: string[] }>;
-/** The store's own look at the sequence and its lock (a private method of its adapter). */
+/** The private parts of a store's PostgreSQL log that these tests reach into. */
+type LogInternals = { lookAtAppenders: Look; pool: { query: (name: string, ...rest: unknown[]) => Promise<unknown> } };
+const logOf = (store: EventStore): LogInternals => (store as unknown as { impl: { parts: { log: LogInternals } } }).impl.parts.log;
+
+/** The store's own look at the sequence and its lock (a private method of its log). */
 const lookOf = (store: EventStore): Look => {
-  const adapter = (store as unknown as { adapter: { lookAtAppenders: Look } }).adapter;
-  return () => adapter.lookAtAppenders();
+  const log = logOf(store);
+  return () => log.lookAtAppenders();
 };
 
 /**
@@ -249,12 +253,11 @@ describeWithService(service, 'postgres settled order', () => {
     // The next page query's snapshot misses the held event. Before the page is cut, the held
     // append commits and another read of the same store (which shares its settled position)
     // settles past both: a cut at that newer settled position would skip the held event for good.
-    type Query = (name: string, ...rest: unknown[]) => Promise<unknown>;
-    const adapter = (store as unknown as { adapter: { query: Query } }).adapter;
-    const query: Query = adapter.query.bind(adapter);
+    const { pool } = logOf(store);
+    const query = pool.query.bind(pool);
     let armed = true;
     let meanwhile: number[] = [];
-    adapter.query = async (name, ...rest) => {
+    pool.query = async (name, ...rest) => {
       const result = await query(name, ...rest);
       if (armed && name.startsWith('read-all')) {
         armed = false;

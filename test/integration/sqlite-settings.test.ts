@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/index.js';
-import { openSqliteAdapter } from '../../src/adapters/sqlite/index.js';
+import { openSqlite, openSqliteAdapter } from '../../src/adapters/sqlite/index.js';
 import { createTempDir } from '../helpers/temp-dir.js';
 
 const dir = createTempDir();
@@ -10,13 +10,13 @@ afterAll(() => dir.remove());
 let files = 0;
 const newFile = () => dir.file(`settings-${++files}.db`);
 
-/** The settings the adapter's own connection runs with (pragmas are per connection). */
-async function settingsOf(target: string, options: Parameters<typeof openSqliteAdapter>[1] = {}) {
-  const adapter = openSqliteAdapter(target, options);
+/** The settings the backend's own connection runs with (pragmas are per connection). */
+async function settingsOf(target: string, options: Parameters<typeof openSqlite>[1] = {}) {
+  const backend = await openSqlite(target, options);
   try {
-    return adapter.settings;
+    return backend.settings;
   } finally {
-    await adapter.close();
+    await backend.close();
   }
 }
 
@@ -83,8 +83,14 @@ describe('SQLite: durability and locking settings', () => {
   });
 
   it('refuses to report settings once closed', async () => {
-    const adapter = openSqliteAdapter(newFile());
-    await adapter.close();
-    expect(() => adapter.settings).toThrow(expect.objectContaining({ code: 'ANNALS_STORE_CLOSED' }));
+    const backend = await openSqlite(newFile());
+    await backend.close();
+    expect(() => backend.settings).toThrow(expect.objectContaining({ code: 'ANNALS_STORE_CLOSED' }));
+  });
+
+  it('still opens a backend through the deprecated synchronous openSqliteAdapter', async () => {
+    const backend = openSqliteAdapter(newFile(), { synchronous: 'normal' });
+    expect(backend.settings.synchronous).toBe('normal');
+    await backend.close();
   });
 });

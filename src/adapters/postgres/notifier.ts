@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { CommitSignal } from '../../backend/parts.js';
 import { Watchers } from '../../backend/watchers.js';
 
 /**
@@ -7,7 +8,7 @@ import { Watchers } from '../../backend/watchers.js';
  * subscribers re-read from their last position: a lost notification delays, never skips.
  * A slow poll wakes them too, as a fallback.
  */
-export class Notifier {
+export class Notifier implements CommitSignal {
   private readonly watchers = new Watchers({ start: () => this.start(), stop: () => this.stop() });
   private client: pg.Client | undefined;
   private poll: NodeJS.Timeout | undefined;

@@ -1,3 +1,6 @@
+import { InvalidArgumentError } from '../../core/errors.js';
+import { assertPositiveIntegers, takeUrlOptions, type UrlOptionSpec } from '../../backend/url-options.js';
+
 /** Options of the PostgreSQL backend (no driver import: the core may refer to these types). */
 export interface PostgresOptions {
   /** Schema holding the store's tables, so several stores can share one database. Default 'annals'. */
@@ -15,4 +18,54 @@ export interface PostgresOptions {
   readonly pollIntervalMs?: number;
   /** Apply pending schema migrations on open. Default true; false fails with ANNALS_MIGRATION_REQUIRED instead. */
   readonly migrate?: boolean;
+}
+
+/** The options with their defaults, checked. */
+export interface CheckedPostgresOptions {
+  readonly schema: string;
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number | undefined;
+  readonly connectionTimeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly migrate: boolean;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const POSITIVE_INTEGERS = ['poolSize', 'statementTimeoutMs', 'connectionTimeoutMs', 'pollIntervalMs', 'pageSize'] as const;
+
+/** Annals' options in a `postgres://` URL's query, the core's `pageSize` too; the others are the driver's (`sslmode`, …). */
+const URL_OPTIONS: UrlOptionSpec = {
+  schema: 'text',
+  migrate: 'flag',
+  ...Object.fromEntries(POSITIVE_INTEGERS.map((name) => [name, 'positive integer' as const])),
+};
+
+/** Takes Annals' options out of the URL; the rest of it goes to the driver. */
+export function parseUrl(url: string): { connectionString: string; fromUrl: Record<string, unknown> } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError('postgres URL', url, 'postgres://user@host:port/database');
+  }
+  const fromUrl = takeUrlOptions('postgres', parsed.searchParams, URL_OPTIONS, 'leave for the driver');
+  return { connectionString: parsed.toString(), fromUrl };
+}
+
+/** Checks every option before anything connects. */
+export function checkPostgresOptions(options: PostgresOptions & { readonly pageSize?: number }): CheckedPostgresOptions {
+  // pg_ names are reserved by PostgreSQL: CREATE SCHEMA would refuse them only once connected.
+  if (options.schema !== undefined && (typeof options.schema !== 'string' || !SCHEMA_NAME.test(options.schema) || options.schema.startsWith('pg_'))) {
+    throw new InvalidArgumentError('schema', options.schema, 'a lower-case identifier: letters, digits and _, at most 63 characters, not starting with pg_');
+  }
+  assertPositiveIntegers(options, POSITIVE_INTEGERS);
+  if (options.migrate !== undefined && typeof options.migrate !== 'boolean') throw new InvalidArgumentError('migrate', options.migrate, 'true or false');
+  return {
+    schema: options.schema ?? 'annals',
+    poolSize: options.poolSize ?? 10,
+    statementTimeoutMs: options.statementTimeoutMs,
+    connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    migrate: options.migrate ?? true,
+  };
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { MigrationRequiredError, SchemaVersionError } from '../../core/errors.js';
+import { latestVersion, pendingMigrations, type SchemaState } from '../../backend/migrations.js';
 
 /**
  * The migrations of one store's schema. `s` is the quoted schema name. Versioned and
@@ -345,36 +345,28 @@ ANALYZE ${s}.events;
   ];
 }
 
-export interface SchemaState {
-  readonly version: number;
-  readonly migratedFrom: number;
-}
-
 /**
  * Brings the schema to the latest version (or checks it, when `migrate` is false), under an
  * advisory lock held by the transaction, so that processes starting at once migrate it once.
  */
 export async function migrate(client: pg.PoolClient, schema: string, quoted: string, migrate: boolean): Promise<SchemaState> {
   const all = migrations(quoted);
-  const latest = all[all.length - 1]!.version;
   const location = `schema "${schema}"`;
   await client.query('BEGIN');
   try {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`annals:migrate:${schema}`]);
     const found = await currentVersion(client, schema, quoted);
-    if (found > latest) throw new SchemaVersionError(location, found, latest);
-    if (found < latest && !migrate) throw new MigrationRequiredError(location, found, latest);
-    if (found < latest) {
+    const pending = pendingMigrations(location, found, all, migrate);
+    if (pending.length > 0) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-      for (const { version, sql } of all) {
-        if (version <= found) continue;
-        await client.query(sql);
-        await client.query(`INSERT INTO ${quoted}.schema_migrations (version) VALUES ($1)`, [version]);
-      }
+    }
+    for (const { version, sql } of pending) {
+      await client.query(sql);
+      await client.query(`INSERT INTO ${quoted}.schema_migrations (version) VALUES ($1)`, [version]);
     }
     await client.query('COMMIT');
-    return { version: latest, migratedFrom: found };
+    return { version: latestVersion(all), migratedFrom: found };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { CommitSignal } from '../../backend/parts.js';
 import { Watchers } from '../../backend/watchers.js';
 
 /**
@@ -12,7 +13,7 @@ import { Watchers } from '../../backend/watchers.js';
  * wakes everyone after, at the start and after every reconnect, so a commit can never fall
  * between what a subscriber read and what the watcher waits for.
  */
-export class CommitWatcher {
+export class CommitWatcher implements CommitSignal {
   private readonly watchers = new Watchers({ start: () => this.start(), stop: () => this.stop() });
   private client: Redis | undefined;
   private closed = false;

@@ -68,3 +68,9 @@ function baseOf(prefix: string): string {
   if (tag.length === 0) throw new InvalidArgumentError('keyPrefix', prefix, 'a prefix with at least one character besides ":"');
   return `${prefix}{${tag}}:`;
 }
+
+/** The fields of a stream's state hash (`<base>m:<name>`): short on the wire, named here. */
+export const META_FIELDS = { revision: 'r', deleted: 'd', truncatedBefore: 't' } as const;
+
+/** The fields of a stream's snapshot hash (`<base>snap:<name>`). */
+export const SNAPSHOT_FIELDS = { revision: 'r', version: 'v', state: 's', savedAt: 't' } as const;

@@ -1,17 +1,20 @@
 import { InvalidArgumentError } from '../../core/errors.js';
 import { checkStoreOptions, EventStore, type EventStoreOptions } from '../../core/event-store.js';
+import { assertPositiveIntegers, takeUrlOptions } from '../../backend/url-options.js';
+import { RedisCommands } from './commands.js';
 import { checkConnectionOptions, connect, createClient, DEFAULT_CONNECTION_NAME, serverOf } from './connection.js';
 import { durabilityWarning, readDurability } from './durability.js';
 import { toAnnalsError } from './errors.js';
 import { DEFAULT_KEY_PREFIX, StoreKeys } from './keys.js';
 import type { RedisLogger, RedisOptions } from './options.js';
-import { RedisAdapter } from './redis-adapter.js';
+import { checkKeyLayout, RedisBackend } from './redis-backend.js';
 import { ALL_SCRIPTS } from './scripts/index.js';
 
 export type RedisStoreOptions = RedisOptions & EventStoreOptions;
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
-const URL_OPTIONS = ['keyPrefix', 'pollIntervalMs', 'pageSize'] as const;
+/** Annals' options in a `redis://` URL's query, the core's `pageSize` too; the others are left to ioredis. */
+const URL_OPTIONS = { keyPrefix: 'text', pollIntervalMs: 'positive integer', pageSize: 'positive integer' } as const;
 
 const consoleLogger: RedisLogger = {
   warn: (_facts, message) => console.warn(`[annals] ${message}`),
@@ -24,28 +27,29 @@ const consoleLogger: RedisLogger = {
  * rest goes to ioredis; options passed in code win over the URL's.
  */
 export async function openRedisStore(url: string, options: RedisStoreOptions = {}): Promise<EventStore> {
-  const { merged, adapter } = await open(url, options);
-  return new EventStore(adapter, merged);
+  const { merged, backend } = await open(url, options);
+  return new EventStore(backend, merged);
 }
 
 /**
- * The adapter alone, opened from the same URL and options as `openRedisStore`: for reading its
- * `durability` and `keys`, and for wrapping in an EventStore of one's own.
+ * The backend alone, opened from the same URL and options as `openRedisStore`: for reading its
+ * `durability` and `keys`, and for an EventStore of one's own (`new EventStore(backend)`).
  */
-export async function openRedisAdapter(url: string, options: RedisStoreOptions = {}): Promise<RedisAdapter> {
-  return (await open(url, options)).adapter;
+export async function openRedis(url: string, options: RedisStoreOptions = {}): Promise<RedisBackend> {
+  return (await open(url, options)).backend;
 }
 
-async function open(url: string, options: RedisStoreOptions): Promise<{ merged: RedisStoreOptions; adapter: RedisAdapter }> {
+/** @deprecated Use `openRedis`; this name stays for code written before. */
+export const openRedisAdapter = openRedis;
+
+async function open(url: string, options: RedisStoreOptions): Promise<{ merged: RedisStoreOptions; backend: RedisBackend }> {
   const { connectionUrl, fromUrl } = splitOptions(url);
   const merged: RedisStoreOptions = { ...fromUrl, ...options };
   // Every option is checked before anything connects.
   checkStoreOptions(merged);
   const keys = new StoreKeys(merged.keyPrefix ?? DEFAULT_KEY_PREFIX);
+  assertPositiveIntegers(merged, ['pollIntervalMs']);
   const pollIntervalMs = merged.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  if (!(Number.isSafeInteger(pollIntervalMs) && pollIntervalMs >= 1)) {
-    throw new InvalidArgumentError('pollIntervalMs', pollIntervalMs, 'an integer >= 1 (milliseconds)');
-  }
   const logger = merged.logger ?? consoleLogger;
   if (typeof logger?.warn !== 'function') throw new InvalidArgumentError('logger', logger, 'an object with a warn(facts, message) method, such as a pino logger');
   checkConnectionOptions(merged.connection);
@@ -55,11 +59,12 @@ async function open(url: string, options: RedisStoreOptions): Promise<{ merged: 
   try {
     await connect(client);
     const durability = await readDurability(client);
-    const adapter = new RedisAdapter(client, keys, durability, () => watcherClient(client, `${name}-watch`), pollIntervalMs);
-    await adapter.loadScripts(ALL_SCRIPTS);
-    await adapter.checkSchema(`redis://${serverOf(client)}/${client.options.db ?? 0} under ${keys.base}`);
+    const commands = new RedisCommands(client);
+    await commands.loadScripts(ALL_SCRIPTS);
+    const schema = await checkKeyLayout(commands, keys, `redis://${serverOf(client)}/${client.options.db ?? 0} under ${keys.base}`);
+    const backend = new RedisBackend(commands, keys, durability, schema, () => watcherClient(client, `${name}-watch`), pollIntervalMs);
     if (!durability.safe) logger.warn({ durability, server: serverOf(client) }, durabilityWarning(durability, serverOf(client)));
-    return { merged, adapter };
+    return { merged, backend };
   } catch (error) {
     client.disconnect();
     throw toAnnalsError(error);
@@ -82,12 +87,6 @@ function splitOptions(url: string): { connectionUrl: string; fromUrl: RedisStore
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new InvalidArgumentError('redis URL', url, 'a redis:// or rediss:// URL');
   }
-  const fromUrl: Record<string, unknown> = {};
-  for (const key of URL_OPTIONS) {
-    const value = parsed.searchParams.get(key);
-    if (value === null) continue;
-    parsed.searchParams.delete(key);
-    fromUrl[key] = key === 'keyPrefix' ? value : Number(value);
-  }
+  const fromUrl = takeUrlOptions('redis', parsed.searchParams, URL_OPTIONS, 'leave for the driver');
   return { connectionUrl: parsed.toString(), fromUrl };
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isBusy } from './sqlite-errors.js';
+import { isBusy } from './errors.js';
 
 /**
  * Runs `attempt` again while it fails with SQLITE_BUSY, for at most `timeoutMs`, then lets

@@ -1,3 +1,6 @@
+import { InvalidArgumentError } from '../../core/errors.js';
+import { assertPositiveIntegers, takeUrlOptions } from '../../backend/url-options.js';
+
 /** Options of the SQLite backend (no driver import: the core may refer to these types). */
 export interface SqliteOptions {
   /**
@@ -13,4 +16,57 @@ export interface SqliteOptions {
   readonly migrate?: boolean;
   /** Open the file read-only (no migrations, no writes). Default false. */
   readonly readonly?: boolean;
+}
+
+/** The options with their defaults, checked. */
+export interface CheckedSqliteOptions {
+  readonly synchronous: 'full' | 'normal';
+  readonly busyTimeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly migrate: boolean;
+  readonly readonly: boolean;
+}
+
+/** Options of a `sqlite:` URL's query; the core's `pageSize` too. A SQLite URL has nothing else, so any other is refused. */
+const URL_OPTIONS = {
+  synchronous: 'text',
+  busyTimeoutMs: 'positive integer',
+  pollIntervalMs: 'positive integer',
+  pageSize: 'positive integer',
+  migrate: 'flag',
+  readonly: 'flag',
+} as const;
+
+/**
+ * Splits a target (`./annals.db`, `//abs/path` from a `sqlite://` URL, or `:memory:`, with an
+ * optional query) into the path and the URL's options.
+ */
+export function parseTarget(target: string): { path: string; fromUrl: Record<string, unknown> } {
+  const withoutSlashes = target.startsWith('//') ? target.slice(2) : target;
+  const mark = withoutSlashes.indexOf('?');
+  const path = mark < 0 ? withoutSlashes : withoutSlashes.slice(0, mark);
+  if (path.length === 0) throw new InvalidArgumentError('sqlite path', target, `a file path after 'sqlite:', e.g. sqlite:./annals.db`);
+  const query = new URLSearchParams(mark < 0 ? '' : withoutSlashes.slice(mark + 1));
+  return { path, fromUrl: takeUrlOptions('sqlite', query, URL_OPTIONS, 'refuse') };
+}
+
+/** Checks every option before the driver opens (and perhaps creates) the file. */
+export function checkSqliteOptions(options: SqliteOptions & { readonly pageSize?: number }): CheckedSqliteOptions {
+  const { synchronous } = options;
+  if (synchronous !== undefined && synchronous !== 'full' && synchronous !== 'normal') {
+    throw new InvalidArgumentError('synchronous', synchronous, `'full' or 'normal'`);
+  }
+  // The core checks pageSize too, but only once the file is open: a bad value must not create it.
+  assertPositiveIntegers(options, ['busyTimeoutMs', 'pollIntervalMs', 'pageSize']);
+  for (const name of ['migrate', 'readonly'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(name, value, 'true or false');
+  }
+  return {
+    synchronous: synchronous ?? 'full',
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    pollIntervalMs: options.pollIntervalMs ?? 25,
+    migrate: options.migrate ?? true,
+    readonly: options.readonly ?? false,
+  };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, it } from 'vitest';
 import type { EventStore } from '../../core/event-store.js';
+import type { PartName } from '../../backend/parts.js';
 import { appendTests } from './append.js';
 import { badInputTests } from './bad-input.js';
 import { capabilityTests } from './capabilities.js';
@@ -14,6 +15,7 @@ import { readAllTests } from './read-all.js';
 import { readTests } from './reads.js';
 import { SkipList } from './skip-list.js';
 import { snapshotTests } from './snapshots.js';
+import { subscriptionPageTests } from './subscription-pages.js';
 import { subscriptionTests } from './subscriptions.js';
 import type { Fixture, Suite } from './suite.js';
 import { truncationTests } from './truncation.js';
@@ -43,8 +45,8 @@ export function runEventStoreConformance(options: ConformanceOptions): void {
       return reopen ? track(await reopen(store)) : store;
     },
     reopens: reopen !== undefined,
-    requires(store, capability) {
-      if (!store.capabilities[capability]) skip(`the ${name} store does not declare ${capability}`);
+    requires(store, need) {
+      if (isPartName(need) ? !store.provides(need) : !store.capabilities[need]) skip(`the ${name} store does not ${isPartName(need) ? 'provide the part' : 'declare'} ${need}`);
     },
   });
 
@@ -75,6 +77,7 @@ export function runEventStoreConformance(options: ConformanceOptions): void {
     readTests(suite);
     readAllTests(suite);
     subscriptionTests(suite);
+    subscriptionPageTests(suite);
     deletionTests(suite);
     truncationTests(suite);
     snapshotTests(suite);
@@ -83,4 +86,10 @@ export function runEventStoreConformance(options: ConformanceOptions): void {
     raceTests(suite);
     propertyTests(suite);
   });
+}
+
+const PART_NAMES: readonly string[] = ['log', 'snapshots', 'commits'] satisfies readonly PartName[];
+
+function isPartName(need: string): need is PartName {
+  return PART_NAMES.includes(need);
 }

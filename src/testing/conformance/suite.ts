@@ -1,4 +1,4 @@
-import type { Capabilities } from '../../backend/parts.js';
+import type { Capabilities, PartName } from '../../backend/parts.js';
 import type { EventStore } from '../../core/event-store.js';
 
 /** What a conformance test gets: stores that the suite closes after the test. */
@@ -9,8 +9,8 @@ export interface Fixture {
   connect(store: EventStore): Promise<EventStore>;
   /** True when `connect` opens a separate connection. */
   readonly reopens: boolean;
-  /** Skips the rest of the test, visibly, when the store does not declare the capability. */
-  requires(store: EventStore, capability: keyof Capabilities): void;
+  /** Skips the rest of the test, visibly, when the store does not declare the capability or provide the part. */
+  requires(store: EventStore, need: keyof Capabilities | PartName): void;
 }
 
 export type TestBody = (fixture: Fixture) => Promise<unknown>;

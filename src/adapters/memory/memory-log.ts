@@ -1,8 +1,8 @@
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../../core/types.js';
-import { ALL_CAPABILITIES, type AllPageQuery, type Capabilities, type Durability, type PreparedAppend, type StorageAdapter, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
+import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
 import { hardDeleted, NO_STREAM, planAppend, planDelete, planTruncate, softDeleted, type StreamState } from '../../backend/stream-rules.js';
 import { matchesFilter } from '../../backend/filter.js';
-import type { StoredSnapshot } from '../../core/snapshot.js';
+import type { MemorySnapshots } from './memory-snapshots.js';
 
 interface MemoryStream {
   state: StreamState;
@@ -10,20 +10,18 @@ interface MemoryStream {
   events: StoredEvent[];
 }
 
-/** An in-process store with the same semantics as the others: for tests and examples. */
-export class MemoryAdapter implements StorageAdapter {
-  readonly name = 'memory';
-  // Only this store's object writes it: nothing to notice from elsewhere.
-  readonly capabilities: Capabilities = { ...ALL_CAPABILITIES, crossProcessNotifications: false };
+/** The log in arrays and maps of this process; the stream rules run in TypeScript (stream-rules.ts). */
+export class MemoryLog implements EventLog {
+  readonly capabilities = ALL_CAPABILITIES;
 
   /** Every readable event, ascending by position. */
-  readonly durability: Durability = { safe: false, risk: 'the memory store keeps events in this process only: all of them are lost when it ends' };
-
   private log: StoredEvent[] = [];
   private readonly streams = new Map<string, MemoryStream>();
   private readonly byId = new Map<string, StoredEvent>();
   private lastPosition = 0;
-  private readonly snapshots = new Map<string, StoredSnapshot>();
+
+  /** The snapshots, which a delete or truncate removes with the events they describe. */
+  constructor(private readonly snapshots: MemorySnapshots) {}
 
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
     // Decide every part before writing any, so that one failure writes nothing.
@@ -58,13 +56,15 @@ export class MemoryAdapter implements StorageAdapter {
     return events.slice(Math.max(0, end - limit), end).reverse();
   }
 
-  async readAllPage(query: AllPageQuery): Promise<StoredEvent[]> {
-    const page: StoredEvent[] = [];
-    for (let i = firstIndex(this.log, (e) => e.position > query.after); i < this.log.length && page.length < query.limit; i++) {
+  async readAllPage(query: AllPageQuery): Promise<AllPage> {
+    const events: StoredEvent[] = [];
+    for (let i = firstIndex(this.log, (e) => e.position > query.after); i < this.log.length && events.length < query.limit; i++) {
       const event = this.log[i]!;
-      if (matchesFilter(event, query)) page.push(event);
+      if (matchesFilter(event, query)) events.push(event);
     }
-    return page;
+    // A short page looked at every event there is: it vouches for the whole log.
+    const full = events.length === query.limit;
+    return { events, readThrough: full ? events[events.length - 1]!.position : Math.max(query.after, this.lastPosition) };
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
@@ -84,30 +84,20 @@ export class MemoryAdapter implements StorageAdapter {
     const plan = planDelete(stream, state, mode, expectedRevision);
     if (plan === 'nothing') return;
     this.removeBefore(stream, Number.MAX_SAFE_INTEGER);
-    this.snapshots.delete(stream);
+    this.snapshots.removeBefore(stream, Number.MAX_SAFE_INTEGER);
     this.streamFor(stream).state = plan === 'hard' ? hardDeleted(state) : softDeleted(state);
   }
 
   async truncateStream(stream: string, before: number): Promise<void> {
     const truncatedBefore = planTruncate(stream, this.stateOf(stream), before);
     this.removeBefore(stream, truncatedBefore);
-    if ((this.snapshots.get(stream)?.revision ?? Infinity) < truncatedBefore) this.snapshots.delete(stream);
+    this.snapshots.removeBefore(stream, truncatedBefore);
     const entry = this.streamFor(stream);
     entry.state = { ...entry.state, truncatedBefore };
   }
 
-  async saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void> {
-    const stored = this.snapshots.get(stream);
-    if (stored === undefined || stored.revision <= snapshot.revision) this.snapshots.set(stream, snapshot);
-  }
-
-  async loadSnapshot(stream: string): Promise<StoredSnapshot | undefined> {
-    return this.snapshots.get(stream);
-  }
-
-  async close(): Promise<void> {
+  clear(): void {
     this.log = [];
-    this.snapshots.clear();
     this.streams.clear();
     this.byId.clear();
   }

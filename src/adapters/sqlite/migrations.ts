@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { MigrationRequiredError, SchemaVersionError } from '../../core/errors.js';
+import { latestVersion, pendingMigrations, type SchemaState } from '../../backend/migrations.js';
 
 /** Versioned, append-only: a released migration is never edited, only followed by a new one. */
 const MIGRATIONS: readonly { version: number; sql: string }[] = [
@@ -44,29 +44,21 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
   },
 ];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-
-export interface SchemaState {
-  readonly version: number;
-  /** The version found on open, before any migration ran. */
-  readonly migratedFrom: number;
-}
+export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 /**
- * Brings the schema to the latest version (or checks it, when `migrate` is false).
- * Runs under a write lock, so two processes opening one new file migrate it once.
+ * Brings the schema to the latest version (or checks it, when `migrate` is false or the store
+ * is read-only). Runs under a write lock, so two processes opening one new file migrate it once.
  */
 export function migrate(db: Database.Database, location: string, options: { migrate: boolean; readonly: boolean }): SchemaState {
+  const allowed = options.migrate && !options.readonly;
   const found = currentVersion(db);
-  if (found > LATEST_SCHEMA_VERSION) throw new SchemaVersionError(location, found, LATEST_SCHEMA_VERSION);
-  if (found === LATEST_SCHEMA_VERSION) return { version: found, migratedFrom: found };
-  // Nothing is created before this point: a store that may not migrate is left as it was found.
-  if (!options.migrate || options.readonly) throw new MigrationRequiredError(location, found, LATEST_SCHEMA_VERSION);
+  // Nothing is created before this check: a store that may not migrate is left as it was found.
+  if (pendingMigrations(location, found, MIGRATIONS, allowed).length === 0) return { version: found, migratedFrom: found };
   const apply = db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS annals_schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
     const from = currentVersion(db); // another process may have migrated while we waited for the lock
-    for (const { version, sql } of MIGRATIONS) {
-      if (version <= from) continue;
+    for (const { version, sql } of pendingMigrations(location, from, MIGRATIONS, allowed)) {
       db.exec(sql);
       db.prepare(`INSERT INTO annals_schema_migrations (version, applied_at) VALUES (?, ?)`).run(version, Date.now());
     }

@@ -1,0 +1,1 @@
+export { MemoryAdapter, MemoryBackend, openMemory } from './open.js';

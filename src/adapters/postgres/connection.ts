@@ -1,0 +1,105 @@
+import pg from 'pg';
+import type { Durability } from '../../backend/parts.js';
+import type { SchemaState } from '../../backend/migrations.js';
+import { toAnnalsError, TRANSIENT } from './errors.js';
+import type { CheckedPostgresOptions } from './options.js';
+import { migrate } from './schema.js';
+
+const MAX_TRANSIENT_RETRIES = 3;
+
+// Per pool, never process-wide: bigints come back as numbers (positions and revisions stay
+// far below 2^53), json as its text (the core decodes it), timestamps as epoch milliseconds.
+const parseTimestamp = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value);
+    if (oid === pg.types.builtins.JSON) return (value: string) => value;
+    if (oid === pg.types.builtins.TIMESTAMPTZ) return (value: string) => (parseTimestamp(value) as Date).getTime();
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+/** The store's pool, shared by its parts, and the one way they run statements. */
+export class PostgresPool {
+  constructor(
+    private readonly pool: pg.Pool,
+    /** How to connect, for the connections a part keeps apart from the pool (LISTEN). */
+    readonly config: pg.ClientConfig,
+  ) {}
+
+  get ended(): boolean {
+    return this.pool.ended;
+  }
+
+  /** A named (prepared) statement, retried when PostgreSQL says nothing was written and it may simply run again. */
+  async query<R extends object>(name: string, text: string, values: unknown[], retryConflicts = true): Promise<pg.QueryResult<R>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Statements are prepared per connection, and a store's pool serves its schema alone: the
+        // name needs no schema (which could take it past PostgreSQL's 63 characters).
+        return await this.pool.query<R>({ name: name.startsWith('annals:') ? name : `annals:${name}`, text, values });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // 23505: two transactions inserted the same new id or revision at once; run again, the
+        // loser now sees the winner's row and answers with the typed error (or an idempotent result).
+        if ((TRANSIENT.has(code ?? '') || (retryConflicts && code === '23505')) && attempt < MAX_TRANSIENT_RETRIES) continue;
+        throw toAnnalsError(error);
+      }
+    }
+  }
+
+  /** A statement as it is, unnamed and never retried: for what may fail without harm (a NOTIFY). */
+  async run(text: string): Promise<void> {
+    await this.pool.query(text);
+  }
+
+  async end(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Connects a pool, migrates the store's schema (or checks it) and reads the server's durability settings. */
+export async function connect(
+  connectionString: string,
+  options: CheckedPostgresOptions,
+): Promise<{ pool: PostgresPool; schema: SchemaState; durability: Durability }> {
+  const config: pg.ClientConfig = {
+    connectionString,
+    types: typeParsers,
+    application_name: 'annals',
+    connectionTimeoutMillis: options.connectionTimeoutMs,
+    // The append function relies on a fresh snapshot per statement, whatever the database's default.
+    options: '-c default_transaction_isolation=read\\ committed',
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+  };
+  const pool = new pg.Pool({ ...config, max: options.poolSize });
+  // An idle connection that dies is dropped by the pool; without a listener it would crash the process.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      const schema = await migrate(client, options.schema, pg.escapeIdentifier(options.schema), options.migrate);
+      const durability = await readDurability(client);
+      return { pool: new PostgresPool(pool, config), schema, durability };
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw toAnnalsError(error);
+  }
+}
+
+/** The server's settings that decide whether a commit is on disk when it is acknowledged. */
+async function readDurability(client: pg.PoolClient): Promise<Durability> {
+  const { rows } = await client.query<{ synchronous_commit: string; fsync: string }>(
+    `SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('fsync') AS fsync`,
+  );
+  const { synchronous_commit: synchronousCommit, fsync } = rows[0]!;
+  const risks: string[] = [];
+  if (fsync !== 'on') risks.push(`fsync is '${fsync}': a crash of the server or the machine can lose or corrupt committed data`);
+  if (synchronousCommit === 'off') {
+    risks.push(`synchronous_commit is 'off': a crash of the server can lose appends acknowledged in the last moments before it`);
+  }
+  return risks.length === 0 ? { safe: true } : { safe: false, risk: risks.join('; ') };
+}

@@ -1,0 +1,255 @@
+import type { AppendResult, ExpectedRevision, StreamInfo } from '../../core/types.js';
+import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
+import type { Announcer } from './announcer.js';
+import type { PostgresPool } from './connection.js';
+import { fastAppend } from './fast-append.js';
+import type { Notifier } from './notifier.js';
+import { contiguousEnd, Settled } from './settled.js';
+
+const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS "recordedAt"`;
+/** Positions walked at most per read, to settle a filtered page (or one after an unsettled `after`) by contiguity. */
+const WALK_LIMIT = 1000;
+/** How long a read waits, at most, for the appenders in the way (each usually ends within a millisecond or two). */
+const APPENDERS_WAIT_MS = 100;
+
+/**
+ * The log in PostgreSQL: decisions taken inside the database in one round trip per append (one
+ * statement for a single stream, see fast-append.ts, else the append function), and a global
+ * order that is gap-safe: see settled.ts and docs/postgres.md.
+ */
+export class PostgresLog implements EventLog {
+  readonly capabilities = ALL_CAPABILITIES;
+
+  private heldBackRetries = 0;
+  private heldBackTimer: NodeJS.Timeout | undefined;
+  private readonly settled = new Settled(() => this.lookAtAppenders());
+  private readonly appendTexts = new Map<string, string>();
+
+  constructor(
+    private readonly pool: PostgresPool,
+    /** The store's schema, quoted for SQL. */
+    private readonly quotedSchema: string,
+    private readonly pollIntervalMs: number,
+    /** Wakes this store's subscribers, when a read held events back. */
+    private readonly notifier: Notifier,
+    private readonly announcer: Announcer,
+  ) {}
+
+  async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    const results = (batch.length === 1 && (await this.appendFast(batch[0]!))) || (await this.appendSlow(batch));
+    this.announcer.committed();
+    return results;
+  }
+
+  /** The one-statement path; undefined when it wrote nothing and the function must decide. */
+  private async appendFast(part: PreparedAppend): Promise<AppendResult[] | undefined> {
+    if (part.events.length === 0) return undefined;
+    const { name, text, values } = fastAppend(this.quotedSchema, part, this.appendTexts);
+    try {
+      const { rows } = await this.pool.query<{ revision: number | null; position: number | null }>(name, text, values, false);
+      const row = rows[0];
+      if (row?.position == null || row.revision == null) return undefined;
+      return [{ stream: part.stream, streamRevision: row.revision, position: row.position }];
+    } catch (error) {
+      // An id recorded already (a retry, or a duplicate), or inserted at this moment by another call.
+      if ((error as { code?: string }).code === '23505') return undefined;
+      throw error;
+    }
+  }
+
+  private async appendSlow(parts: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    // In the caller's order: the function locks the streams in name order itself, then decides
+    // part by part in this order, so the error reported is that of the first failing part.
+    const events = parts.flatMap((part, p) => part.events.map((event, offset) => ({ event, part: p + 1, offset })));
+    const values = [
+      parts.map((p) => p.stream),
+      parts.map((p) => p.category),
+      parts.map((p) => String(p.expectedRevision)),
+      parts.map((p) => p.events.length),
+      events.map((e) => e.part),
+      events.map((e) => e.offset),
+      events.map((e) => e.event.id),
+      events.map((e) => e.event.type),
+      events.map((e) => e.event.data),
+      events.map((e) => e.event.metadata),
+      events.some((e) => !e.event.generated),
+    ];
+    const { rows } = await this.pool.query<{ out_stream: string; out_revision: number; out_position: number }>(
+      'append',
+      `SELECT out_stream, out_revision, out_position FROM ${this.quotedSchema}.append_events(
+         $1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::boolean)`,
+      values,
+    );
+    return rows.map((row) => ({ stream: row.out_stream, streamRevision: row.out_revision, position: row.out_position }));
+  }
+
+  async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {
+    const forwards = direction === 'forwards';
+    const { rows } = await this.pool.query<StoredEvent>(
+      forwards ? 'read-forwards' : 'read-backwards',
+      `SELECT ${EVENT_COLUMNS} FROM ${this.quotedSchema}.events WHERE stream = $1 AND revision ${forwards ? '>=' : '<='} $2
+        ORDER BY revision ${forwards ? 'ASC' : 'DESC'} LIMIT $3`,
+      [stream, fromRevision, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * A page in position order, cut at the settled position (see settled.ts): nothing will ever
+   * commit at or below it. When the cut held rows back, the settled position is moved on
+   * (contiguity, then one look at the appenders) and, if it moved, the page is read again with a
+   * fresh snapshot; what is still held back comes with a later read, and subscribers are woken to
+   * retry. A short page vouches for the log up to the cut (`readThrough`): so a short filtered
+   * page, whose rows cannot show contiguity, first tries to move the settled position on past
+   * the events it did not match (settleBeyond), and reads again if it moved.
+   */
+  async readAllPage({ after, category, types, limit }: AllPageQuery): Promise<AllPage> {
+    const filtered = category !== undefined || types !== undefined;
+    const filters: string[] = [];
+    const values: unknown[] = [after, limit];
+    if (category !== undefined) filters.push(`AND category = $${values.push(category)}`);
+    if (types !== undefined) filters.push(`AND type = ANY ($${values.push(types)}::text[])`);
+    for (let attempt = 0; ; attempt++) {
+      // Known before the page's snapshot is taken: only then may rows be handed out up to it.
+      const settled = this.settled.value;
+      const { rows } = await this.pool.query<StoredEvent>(
+        `read-all${category !== undefined ? '-category' : ''}${types !== undefined ? '-types' : ''}`,
+        `SELECT ${EVENT_COLUMNS} FROM ${this.quotedSchema}.events WHERE position > $1 ${filters.join(' ')} ORDER BY position LIMIT $2`,
+        values,
+      );
+      // An unfiltered page from at or below the settled position shows every position after it that is committed.
+      const pageWalked = !filtered && after <= settled;
+      const cut = pageWalked ? contiguousEnd(settled, rows) : settled;
+      this.settled.advanceTo(cut);
+      let end = rows.length;
+      while (end > 0 && rows[end - 1]!.position > cut) end--;
+      const heldBack = end < rows.length;
+      // At most three reads: one held back, one short of the head, one final.
+      const readAgain = heldBack
+        ? attempt === 0 && (await this.settle(rows[rows.length - 1]!.position, pageWalked))
+        : attempt < 2 && filtered && rows.length < limit && (await this.settleBeyond());
+      if (!readAgain) {
+        this.retryHeldBack(heldBack);
+        const events = heldBack ? rows.slice(0, end) : rows;
+        // A full page vouches up to its last event; a short one (or one cut short) up to the cut.
+        return { events, readThrough: events.length === limit ? events[limit - 1]!.position : Math.max(after, cut) };
+      }
+    }
+  }
+
+  /**
+   * Tries to settle up to `target`: by contiguity (a walk of the key, unless the page just did
+   * it), then by looking at the appenders, for a short while. True when the settled position moved.
+   */
+  private async settle(target: number, pageWalked: boolean): Promise<boolean> {
+    const before = this.settled.value;
+    if (!pageWalked) await this.walk(target);
+    if (this.settled.value < target) await this.settled.waitFor(target, APPENDERS_WAIT_MS);
+    return this.settled.value > before;
+  }
+
+  /**
+   * Tries to settle what is visible past the settled position: a walk of the key, and, when it
+   * meets a gap, a look at the appenders in the way. Costs one index-only query when nothing is
+   * past it. True when the settled position moved.
+   */
+  private async settleBeyond(): Promise<boolean> {
+    const before = this.settled.value;
+    const seen = await this.walk(before + WALK_LIMIT);
+    if (seen > this.settled.value) await this.settled.waitFor(seen, APPENDERS_WAIT_MS);
+    return this.settled.value > before;
+  }
+
+  /** Contiguity from the settled position, positions only (an index-only walk of the key). Returns the last position seen. */
+  private async walk(target: number): Promise<number> {
+    const from = this.settled.value;
+    const { rows } = await this.pool.query<{ position: number }>(
+      'settle-walk',
+      `SELECT position FROM ${this.quotedSchema}.events WHERE position > $1 ORDER BY position LIMIT $2`,
+      [from, Math.max(1, Math.min(WALK_LIMIT, target - from))],
+    );
+    this.settled.advanceTo(contiguousEnd(from, rows));
+    return rows[rows.length - 1]?.position ?? from;
+  }
+
+  /**
+   * The last position assigned, read first; then the transactions (by virtual id) holding the
+   * lock that nextval takes on the sequence, other than this connection. See settled.ts.
+   */
+  private async lookAtAppenders(): Promise<{ head: number; holders: string[] }> {
+    const { rows: assigned } = await this.pool.query<{ last: number }>(
+      'head-assigned',
+      `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last FROM ${this.quotedSchema}.positions`,
+      [],
+    );
+    const { rows: holders } = await this.pool.query<{ vxid: string }>(
+      'head-appenders',
+      `SELECT virtualtransaction AS vxid FROM pg_locks
+        WHERE locktype = 'relation' AND relation = '${this.quotedSchema}.positions'::regclass AND mode = 'RowExclusiveLock'
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND pid IS DISTINCT FROM pg_backend_pid()`,
+      [],
+    );
+    return { head: assigned[0]!.last, holders: holders.map((row) => row.vxid) };
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    const { rows } = await this.pool.query<StoredEvent>('get', `SELECT ${EVENT_COLUMNS} FROM ${this.quotedSchema}.events WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  /**
+   * The settled position, after trying to move it to the last position assigned: at once when no
+   * appender is running; else waiting a little for the appenders in the way (each ends quickly),
+   * and meanwhile by contiguity. Never goes back.
+   */
+  async headPosition(): Promise<number> {
+    await this.settled.waitFor(undefined, APPENDERS_WAIT_MS);
+    if (this.settled.pending) await this.walk(this.settled.value + WALK_LIMIT);
+    return this.settled.value;
+  }
+
+  async streamInfo(stream: string): Promise<StreamInfo> {
+    const { rows } = await this.pool.query<{ revision: number; deleted: 'soft' | 'hard' | null; truncated_before: number }>(
+      'info',
+      `SELECT revision, deleted, truncated_before FROM ${this.quotedSchema}.streams WHERE stream = $1`,
+      [stream],
+    );
+    const row = rows[0];
+    const revision = row?.revision ?? -1;
+    const deleted = row?.deleted ?? false;
+    return { stream, exists: !deleted && revision >= 0, revision, deleted, truncatedBefore: row?.truncated_before ?? 0 };
+  }
+
+  async deleteStream(stream: string, mode: 'soft' | 'hard', expectedRevision: ExpectedRevision): Promise<void> {
+    await this.pool.query('delete', `SELECT ${this.quotedSchema}.delete_stream($1, $2, $3)`, [stream, mode, String(expectedRevision)]);
+  }
+
+  async truncateStream(stream: string, before: number): Promise<void> {
+    await this.pool.query('truncate', `SELECT ${this.quotedSchema}.truncate_stream($1, $2)`, [stream, before]);
+  }
+
+  /**
+   * When a read held events back, wake the subscribers to read again soon, backing off to the
+   * slow poll: the transactions in the way are usually appends about to commit (whose NOTIFY
+   * wakes them too), but may have ended already or be unrelated and long.
+   */
+  private retryHeldBack(heldBack: boolean): void {
+    if (!heldBack) {
+      this.heldBackRetries = 0;
+      return;
+    }
+    if (this.heldBackTimer) return;
+    const delay = Math.min(this.pollIntervalMs, 2 ** this.heldBackRetries++);
+    this.heldBackTimer = setTimeout(() => {
+      this.heldBackTimer = undefined;
+      this.notifier.wake();
+    }, delay);
+    this.heldBackTimer.unref();
+  }
+
+  /** Stops the timer of a held-back read; the backend ends the pool. */
+  close(): void {
+    clearTimeout(this.heldBackTimer);
+  }
+}

@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import { SchemaVersionError } from '../../core/errors.js';
+import type { Backend, BackendParts } from '../../backend/parts.js';
+import type { SchemaState } from '../../backend/migrations.js';
+import type { RedisCommands } from './commands.js';
+import { CommitWatcher } from './commit-watcher.js';
+import type { RedisDurability } from './durability.js';
+import type { StoreKeys } from './keys.js';
+import { RedisLog } from './redis-log.js';
+import { RedisSnapshots } from './redis-snapshots.js';
+import { SCRIPTS } from './scripts/index.js';
+import { REDIS_SCHEMA_VERSION } from './scripts/schema.js';
+
+/** The Redis backend: one client shared by its parts, and one more for XREAD while anyone subscribes. Built by openRedis. */
+export class RedisBackend implements Backend {
+  readonly name = 'redis';
+  readonly parts: BackendParts & { readonly commits: CommitWatcher };
+
+  constructor(
+    private readonly commands: RedisCommands,
+    readonly keys: StoreKeys,
+    /** What a crash can lose, read from the server's configuration on open. */
+    readonly durability: RedisDurability,
+    /** The version of the key layout, and the one found on open (see checkKeyLayout). */
+    readonly schema: SchemaState,
+    watcherClient: () => Redis,
+    pollIntervalMs: number,
+  ) {
+    this.parts = {
+      log: new RedisLog(commands, keys),
+      snapshots: new RedisSnapshots(commands, keys),
+      commits: new CommitWatcher(watcherClient, keys.log, keys.positions, pollIntervalMs),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.parts.commits.close();
+    await this.commands.close();
+  }
+}
+
+/**
+ * Checks the version of the store's key layout and records this one (on open, after the
+ * scripts are loaded): a store a newer Annals has written is refused, and left as it is.
+ */
+export async function checkKeyLayout(commands: RedisCommands, keys: StoreKeys, location: string): Promise<SchemaState> {
+  const found = Number(await commands.run(SCRIPTS.schema, [keys.schema, keys.positions], [REDIS_SCHEMA_VERSION]));
+  if (found > REDIS_SCHEMA_VERSION) throw new SchemaVersionError(location, found, REDIS_SCHEMA_VERSION);
+  return { version: REDIS_SCHEMA_VERSION, migratedFrom: found };
+}

@@ -1,0 +1,40 @@
+import type { Backend, BackendParts, Durability } from '../../backend/parts.js';
+import type { SchemaState } from '../../backend/migrations.js';
+import type { SqliteConnection, SqliteSettings } from './connection.js';
+import { DataVersionPoller } from './data-version-poller.js';
+import { SqliteLog } from './sqlite-log.js';
+import { SqliteSnapshots } from './sqlite-snapshots.js';
+
+/** The SQLite backend: one connection, reused by every part. Built by openSqlite, which does the I/O. */
+export class SqliteBackend implements Backend {
+  readonly name = 'sqlite';
+  readonly parts: BackendParts & { readonly commits: DataVersionPoller };
+
+  constructor(
+    private readonly connection: SqliteConnection,
+    readonly schema: SchemaState,
+    readonly durability: Durability,
+    pollIntervalMs: number,
+  ) {
+    this.parts = {
+      log: new SqliteLog(connection),
+      snapshots: new SqliteSnapshots(connection),
+      commits: new DataVersionPoller(connection, pollIntervalMs),
+    };
+  }
+
+  /** The file's path, or ':memory:'. */
+  get location(): string {
+    return this.connection.location;
+  }
+
+  /** The durability and locking settings in force on this store's connection. */
+  get settings(): SqliteSettings {
+    return this.connection.settings;
+  }
+
+  async close(): Promise<void> {
+    this.parts.commits.close();
+    this.connection.close();
+  }
+}

@@ -1,0 +1,41 @@
+// annals/adapter: what an adapter author needs to build a backend of parts (docs/adapters.md).
+export {
+  ALL_CAPABILITIES,
+  requirePart,
+  type AllPage,
+  type AllPageQuery,
+  type Backend,
+  type BackendParts,
+  type Capabilities,
+  type CommitSignal,
+  type Durability,
+  type EventLog,
+  type PartName,
+  type PreparedAppend,
+  type SnapshotStore,
+  type StoredEvent,
+  type StreamPageQuery,
+} from './parts.js';
+export {
+  actualRevision,
+  checkExpectedRevision,
+  hardDeleted,
+  NO_STREAM,
+  planAppend,
+  planDelete,
+  planTruncate,
+  softDeleted,
+  type AppendPlan,
+  type DeletePlan,
+  type RecordedId,
+  type StreamState,
+} from './stream-rules.js';
+export { NETWORK_ERROR_CODES, refusalError, truncateBeyondEnd, type Refusal } from './refusals.js';
+export { Watchers } from './watchers.js';
+export { matchesFilter, type EventFilter } from './filter.js';
+export { latestVersion, pendingMigrations, type Migration, type SchemaState } from './migrations.js';
+export { assertPositiveIntegers, takeUrlOptions, type UrlOptionKind, type UrlOptionSpec } from './url-options.js';
+export { backendOfStorageAdapter, type StorageAdapter } from './storage-adapter.js';
+export { EventStore, checkStoreOptions, type EventStoreOptions } from '../core/event-store.js';
+export type { PreparedEvent } from '../core/validate.js';
+export type { StoredSnapshot } from '../core/snapshot.js';
