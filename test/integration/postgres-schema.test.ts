@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { AnnalsError, openStore, type EventStore } from '../../src/index.js';
-import { migrations } from '../../src/adapters/postgres/schema.js';
+import { migrations } from '../../src/adapters/postgres/migrations/index.js';
 import { collect } from '../helpers/collect.js';
 import { appendEventsQuery, globalParserSnapshot, postgresService, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';

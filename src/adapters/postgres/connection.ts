@@ -3,7 +3,7 @@ import type { Durability } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
 import { toAnnalsError, TRANSIENT } from './errors.js';
 import type { CheckedPostgresOptions } from './options.js';
-import { migrate } from './schema.js';
+import { migrate } from './migrate.js';
 
 const MAX_TRANSIENT_RETRIES = 3;
 

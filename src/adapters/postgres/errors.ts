@@ -3,7 +3,7 @@ import { NETWORK_ERROR_CODES, refusalError } from '../../backend/refusals.js';
 
 // SQLSTATEs of the connection going away or the server refusing work for now.
 const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '53400', '08000', '08001', '08003', '08004', '08006', '57014']);
-// The SQLSTATEs the store's functions raise (schema.ts), with their facts as JSON in DETAIL.
+// The SQLSTATEs the store's functions raise (migrations/), with their facts as JSON in DETAIL.
 const REFUSALS: Record<string, string> = {
   AN001: 'ANNALS_WRONG_EXPECTED_REVISION',
   AN002: 'ANNALS_STREAM_DELETED',

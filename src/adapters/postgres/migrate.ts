@@ -1,10 +1,6 @@
 import type pg from 'pg';
 import { latestVersion, pendingMigrations, type SchemaState } from '../../backend/migrations.js';
-
 import { migrations } from './migrations/index.js';
-
-/** The migrations of one store's schema, one version a file in ./migrations/. */
-export { migrations };
 
 /**
  * Brings the schema to the latest version (or checks it, when `migrate` is false), under an
