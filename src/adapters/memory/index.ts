@@ -1,1 +1,2 @@
-export { MemoryAdapter, MemoryBackend, openMemory } from './open.js';
+export { MemoryAdapter, openMemory } from './open.js';
+export { MemoryBackend } from './memory-backend.js';

@@ -1,26 +1,4 @@
-import type { Backend, BackendParts, Durability } from '../../backend/parts.js';
-import { MemoryLog } from './memory-log.js';
-import { MemorySnapshots } from './memory-snapshots.js';
-
-/**
- * An in-process backend with the same semantics as the others: for tests and examples. It has
- * no commit signal: only its own store writes it, and the store wakes its subscribers itself.
- */
-export class MemoryBackend implements Backend {
-  readonly name = 'memory';
-  readonly durability: Durability = { safe: false, risk: 'the memory store keeps events in this process only: all of them are lost when it ends' };
-  readonly parts: BackendParts & { readonly log: MemoryLog; readonly snapshots: MemorySnapshots };
-
-  constructor() {
-    const snapshots = new MemorySnapshots();
-    this.parts = { log: new MemoryLog(snapshots), snapshots };
-  }
-
-  async close(): Promise<void> {
-    this.parts.log.clear();
-    this.parts.snapshots.clear();
-  }
-}
+import { MemoryBackend } from './memory-backend.js';
 
 /** Opens an empty memory backend (`openStore('memory:')` wraps it in an EventStore). */
 export async function openMemory(): Promise<MemoryBackend> {

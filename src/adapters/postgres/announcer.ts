@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PostgresPool } from './connection.js';
-import type { Notifier } from './notifier.js';
+import type { Notifier } from './commit-signal.js';
 
 /** How long an answer to "does anyone else listen?" is trusted before it is asked again. */
 const LISTENERS_RECHECK_MS = 1000;

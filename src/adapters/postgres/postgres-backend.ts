@@ -3,7 +3,7 @@ import type { Backend, BackendParts, Durability } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
 import { Announcer } from './announcer.js';
 import type { PostgresPool } from './connection.js';
-import { Notifier } from './notifier.js';
+import { Notifier } from './commit-signal.js';
 import { PostgresLog } from './postgres-log.js';
 import { PostgresSnapshots } from './postgres-snapshots.js';
 

@@ -3,7 +3,7 @@ import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type 
 import type { Announcer } from './announcer.js';
 import type { PostgresPool } from './connection.js';
 import { fastAppend } from './fast-append.js';
-import type { Notifier } from './notifier.js';
+import type { Notifier } from './commit-signal.js';
 import { contiguousEnd, Settled } from './settled.js';
 
 const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS "recordedAt"`;

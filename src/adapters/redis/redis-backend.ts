@@ -3,7 +3,7 @@ import { SchemaVersionError } from '../../core/errors.js';
 import type { Backend, BackendParts } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
 import type { RedisCommands } from './commands.js';
-import { CommitWatcher } from './commit-watcher.js';
+import { CommitWatcher } from './commit-signal.js';
 import type { RedisDurability } from './durability.js';
 import type { StoreKeys } from './keys.js';
 import { RedisLog } from './redis-log.js';

@@ -1,7 +1,7 @@
 import type { Backend, BackendParts, Durability } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
 import type { SqliteConnection, SqliteSettings } from './connection.js';
-import { DataVersionPoller } from './data-version-poller.js';
+import { DataVersionPoller } from './commit-signal.js';
 import { SqliteLog } from './sqlite-log.js';
 import { SqliteSnapshots } from './sqlite-snapshots.js';
 

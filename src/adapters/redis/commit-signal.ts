@@ -3,7 +3,8 @@ import type { CommitSignal } from '../../backend/parts.js';
 import { Watchers } from '../../backend/watchers.js';
 
 /**
- * Wakes a store's live subscriptions when the global log grows, whoever appended. One
+ * The Redis commit signal: wakes a store's live subscriptions when the global log grows,
+ * whoever appended. One
  * connection per store, opened while anyone watches and shared by all watchers, blocks in
  * XREAD on the log after a known id (the position counter, which every append moves in the
  * same atomic step as it writes the log).
