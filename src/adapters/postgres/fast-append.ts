@@ -17,20 +17,20 @@ export interface FastAppend {
 }
 
 // $1 stream, $2 count, $3 category, $4–$7 the events' arrays, $8 the expected revision (only where it is a number).
-const MOVE_EXACT = (s: string) =>
-  `UPDATE ${s}.streams SET revision = revision + $2::int WHERE stream = $1::text AND deleted IS NULL AND revision = $8::bigint
+const MOVE_EXACT = (schema: string) =>
+  `UPDATE ${schema}.streams SET revision = revision + $2::int WHERE stream = $1::text AND deleted IS NULL AND revision = $8::bigint
    RETURNING revision - $2::int + 1 AS first`;
-const MOVE_EXISTING = (s: string) =>
-  `UPDATE ${s}.streams SET revision = revision + $2::int WHERE stream = $1::text AND deleted IS NULL AND revision >= 0
+const MOVE_EXISTING = (schema: string) =>
+  `UPDATE ${schema}.streams SET revision = revision + $2::int WHERE stream = $1::text AND deleted IS NULL AND revision >= 0
    RETURNING revision - $2::int + 1 AS first`;
 // A soft-deleted stream continues its revisions; a hard-deleted one refuses every append.
-const MOVE_NO_STREAM = (s: string) =>
-  `INSERT INTO ${s}.streams AS t (stream, revision) VALUES ($1::text, $2::int - 1)
+const MOVE_NO_STREAM = (schema: string) =>
+  `INSERT INTO ${schema}.streams AS t (stream, revision) VALUES ($1::text, $2::int - 1)
    ON CONFLICT (stream) DO UPDATE SET revision = t.revision + $2::int, deleted = NULL
     WHERE t.deleted IS DISTINCT FROM 'hard' AND (t.deleted IS NOT NULL OR t.revision < 0)
    RETURNING t.revision - $2::int + 1 AS first`;
-const MOVE_ANY = (s: string) =>
-  `INSERT INTO ${s}.streams AS t (stream, revision) VALUES ($1::text, $2::int - 1)
+const MOVE_ANY = (schema: string) =>
+  `INSERT INTO ${schema}.streams AS t (stream, revision) VALUES ($1::text, $2::int - 1)
    ON CONFLICT (stream) DO UPDATE SET revision = t.revision + $2::int, deleted = NULL WHERE t.deleted IS DISTINCT FROM 'hard'
    RETURNING t.revision - $2::int + 1 AS first`;
 
@@ -40,8 +40,9 @@ const MOVE_ANY = (s: string) =>
  * the hottest path). Positions are taken in event order: nextval is computed row by
  * row as the rows come out of unnest, in the call's order (which the ORDER BY states), so
  * positions ascend with revisions (postgres-settled.test.ts appends batches and checks it).
+ * `schema` is the store's schema, quoted for SQL.
  */
-export function fastAppend(s: string, part: PreparedAppend, texts: Map<string, string>): FastAppend {
+export function fastAppend(schema: string, part: PreparedAppend, texts: Map<string, string>): FastAppend {
   const { stream, category, events, expectedRevision } = part;
   const [kind, move] =
     typeof expectedRevision === 'number'
@@ -54,7 +55,7 @@ export function fastAppend(s: string, part: PreparedAppend, texts: Map<string, s
   const one = events.length === 1;
   const name = `annals:append-${kind}${one ? '-one' : ''}`;
   let text = texts.get(name);
-  if (text === undefined) texts.set(name, (text = statementText(s, move, one)));
+  if (text === undefined) texts.set(name, (text = statementText(schema, move, one)));
   const column = <T>(pick: (e: PreparedAppend['events'][number]) => T) => (one ? pick(events[0]!) : events.map(pick));
   return {
     name,
@@ -72,17 +73,17 @@ export function fastAppend(s: string, part: PreparedAppend, texts: Map<string, s
   };
 }
 
-function statementText(s: string, move: (s: string) => string, one: boolean): string {
+function statementText(schema: string, move: (schema: string) => string, one: boolean): string {
   // One event: plain values, no unnest, no aggregate (the common case, and the cheapest statement).
   return one
-    ? `WITH st AS (${move(s)})
-       INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
-       SELECT nextval('${s}.positions'), $4::uuid, $1::text, $3::text, st.first, $5::text, $6::text::json, $7::text::json, now() FROM st
+    ? `WITH st AS (${move(schema)})
+       INSERT INTO ${schema}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+       SELECT nextval('${schema}.positions'), $4::uuid, $1::text, $3::text, st.first, $5::text, $6::text::json, $7::text::json, now() FROM st
        RETURNING revision, position`
-    : `WITH st AS (${move(s)}),
+    : `WITH st AS (${move(schema)}),
        ins AS (
-         INSERT INTO ${s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
-         SELECT nextval('${s}.positions'), x.id, $1::text, $3::text, st.first + x.ord - 1, x.type, x.data::json, x.meta::json, now()
+         INSERT INTO ${schema}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+         SELECT nextval('${schema}.positions'), x.id, $1::text, $3::text, st.first + x.ord - 1, x.type, x.data::json, x.meta::json, now()
            FROM st, unnest($4::uuid[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS x(id, type, data, meta, ord)
           ORDER BY x.ord
          RETURNING revision, position)
