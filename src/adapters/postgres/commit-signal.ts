@@ -4,10 +4,9 @@ import { Watchers } from '../../backend/watchers.js';
 
 /**
  * The PostgreSQL commit signal (its receiving side; announcer.ts sends). One LISTEN connection
- * per store, shared by all its subscribers, opened while anyone
- * watches. It reconnects after the connection drops and then wakes every watcher, so
- * subscribers re-read from their last position: a lost notification delays, never skips.
- * A slow poll wakes them too, as a fallback.
+ * per store, shared by all its subscribers, opened while anyone watches. It reconnects after
+ * the connection drops and then wakes every watcher, so subscribers re-read from their last
+ * position: a lost notification delays, never skips. A slow poll wakes them too, as a fallback.
  */
 export class Notifier implements CommitSignal {
   private readonly watchers = new Watchers({ start: () => this.start(), stop: () => this.stop() });

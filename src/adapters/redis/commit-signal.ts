@@ -4,10 +4,9 @@ import { Watchers } from '../../backend/watchers.js';
 
 /**
  * The Redis commit signal: wakes a store's live subscriptions when the global log grows,
- * whoever appended. One
- * connection per store, opened while anyone watches and shared by all watchers, blocks in
- * XREAD on the log after a known id (the position counter, which every append moves in the
- * same atomic step as it writes the log).
+ * whoever appended. One connection per store, opened while anyone watches and shared by all
+ * watchers, blocks in XREAD on the log after a known id (the position counter, which every
+ * append moves in the same atomic step as it writes the log).
  *
  * A wake-up is only a hint: each subscriber re-reads from its own position. So a wake-up
  * may be spare but must never be missing: the watcher takes its starting point first and
