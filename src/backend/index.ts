@@ -38,4 +38,7 @@ export { assertPositiveIntegers, takeUrlOptions, type UrlOptionKind, type UrlOpt
 export { backendOfStorageAdapter, type StorageAdapter } from './storage-adapter.js';
 export { EventStore, checkStoreOptions, type EventStoreOptions } from '../core/event-store.js';
 export type { PreparedEvent } from '../core/validate.js';
+export type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInfo } from '../core/types.js';
+// The errors a backend raises itself (others come from the rules and refusals above).
+export { AnnalsError, InvalidArgumentError, NotSupportedError, ReadOnlyStoreError, StoreUnavailableError } from '../core/errors.js';
 export type { StoredSnapshot } from '../core/snapshot.js';

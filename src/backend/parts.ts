@@ -82,7 +82,9 @@ export interface EventLog {
    */
   headPosition(): Promise<number>;
   streamInfo(stream: string): Promise<StreamInfo>;
+  /** Removes the stream's events, and its snapshot where the backend has the snapshots part, in one atomic step. */
   deleteStream(stream: string, mode: Exclude<DeletedState, false>, expectedRevision: ExpectedRevision): Promise<void>;
+  /** Removes the revisions below `before`, and a snapshot of a revision below it, in one atomic step. */
   truncateStream(stream: string, before: number): Promise<void>;
 }
 

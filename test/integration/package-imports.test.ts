@@ -35,6 +35,7 @@ describe('the package entry points', () => {
     ['.', []],
     ['./sqlite', []],
     ['./testing/dsl', []],
+    ['./adapter', []],
     ['./postgres', ['pg']],
     ['./redis', ['ioredis']],
     ['./testing', ['vitest', 'fast-check']],
