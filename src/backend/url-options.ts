@@ -13,21 +13,22 @@ export type UrlOptionSpec = Readonly<Record<string, UrlOptionKind>>;
 /**
  * Takes the backend's own options out of a URL query, parsed by kind, with the same typed
  * error (ANNALS_INVALID_ARGUMENT) on every backend for a bad value. The parameters it takes are
- * removed from `params`. Others are refused when `others` is 'refuse' (SQLite, whose URL has
- * nothing else), or left in `params` for the driver when it is 'leave for the driver'.
+ * removed from `params`; those named in `driverParameters` are left there for the driver. Any
+ * other is refused, naming every valid one: a mistyped option (`keyprefix=`) must not be
+ * ignored, and a driver setting the store depends on must not be changed through the URL.
  */
 export function takeUrlOptions(
   backend: string,
   params: URLSearchParams,
   spec: UrlOptionSpec,
-  others: 'refuse' | 'leave for the driver',
+  driverParameters: readonly string[] = [],
 ): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   for (const [key, value] of [...params]) {
     const kind = spec[key];
     if (kind === undefined) {
-      if (others === 'refuse') throw new InvalidArgumentError(`${backend} URL option`, key, `one of ${Object.keys(spec).join(', ')}`);
-      continue;
+      if (driverParameters.includes(key)) continue;
+      throw new InvalidArgumentError(`${backend} URL option`, key, `one of ${[...Object.keys(spec), ...driverParameters].join(', ')}`);
     }
     params.delete(key);
     options[key] = parseUrlOption(backend, key, kind, value);

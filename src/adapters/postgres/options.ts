@@ -33,12 +33,41 @@ export interface CheckedPostgresOptions {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const POSITIVE_INTEGERS = ['poolSize', 'statementTimeoutMs', 'connectionTimeoutMs', 'pollIntervalMs', 'pageSize'] as const;
 
-/** Annals' options in a `postgres://` URL's query, the core's `pageSize` too; the others are the driver's (`sslmode`, …). */
+/** Annals' options in a `postgres://` URL's query, the core's `pageSize` too. */
 const URL_OPTIONS: UrlOptionSpec = {
   schema: 'text',
   migrate: 'flag',
   ...Object.fromEntries(POSITIVE_INTEGERS.map((name) => [name, 'positive integer' as const])),
 };
+
+/**
+ * The query parameters node-postgres reads from a connection string (TLS, the socket host,
+ * session settings): left in the URL for the driver. Any other name is refused.
+ */
+const DRIVER_PARAMETERS = [
+  'ssl',
+  'sslmode',
+  'sslcert',
+  'sslkey',
+  'sslrootcert',
+  'sslnegotiation',
+  'uselibpqcompat',
+  'host',
+  'db',
+  'encoding',
+  'client_encoding',
+  'application_name',
+  'fallback_application_name',
+  'options',
+  'replication',
+  'connect_timeout',
+  'keepalives',
+  'keepalives_idle',
+  'statement_timeout',
+  'lock_timeout',
+  'idle_in_transaction_session_timeout',
+  'query_timeout',
+];
 
 /** Takes Annals' options out of the URL; the rest of it goes to the driver. */
 export function parseUrl(url: string): { connectionString: string; fromUrl: Record<string, unknown> } {
@@ -48,7 +77,7 @@ export function parseUrl(url: string): { connectionString: string; fromUrl: Reco
   } catch {
     throw new InvalidArgumentError('postgres URL', url, 'postgres://user@host:port/database');
   }
-  const fromUrl = takeUrlOptions('postgres', parsed.searchParams, URL_OPTIONS, 'leave for the driver');
+  const fromUrl = takeUrlOptions('postgres', parsed.searchParams, URL_OPTIONS, DRIVER_PARAMETERS);
   return { connectionString: parsed.toString(), fromUrl };
 }
 

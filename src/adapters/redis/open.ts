@@ -13,8 +13,14 @@ import { ALL_SCRIPTS } from './scripts/index.js';
 export type RedisStoreOptions = RedisOptions & EventStoreOptions;
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
-/** Annals' options in a `redis://` URL's query, the core's `pageSize` too; the others are left to ioredis. */
+/** Annals' options in a `redis://` URL's query, the core's `pageSize` too. */
 const URL_OPTIONS = { keyPrefix: 'text', pollIntervalMs: 'positive integer', pageSize: 'positive integer' } as const;
+/**
+ * ioredis takes every query parameter as a connection option, as text, and over the options
+ * given in code: so only `family` (which it parses as a number) is left to it. Every other
+ * connection option goes in `connection`, where the ones the store depends on are refused.
+ */
+const DRIVER_PARAMETERS = ['family'];
 
 const consoleLogger: RedisLogger = {
   warn: (_facts, message) => console.warn(`[annals] ${message}`),
@@ -87,6 +93,6 @@ function splitOptions(url: string): { connectionUrl: string; fromUrl: RedisStore
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new InvalidArgumentError('redis URL', url, 'a redis:// or rediss:// URL');
   }
-  const fromUrl = takeUrlOptions('redis', parsed.searchParams, URL_OPTIONS, 'leave for the driver');
+  const fromUrl = takeUrlOptions('redis', parsed.searchParams, URL_OPTIONS, DRIVER_PARAMETERS);
   return { connectionUrl: parsed.toString(), fromUrl };
 }

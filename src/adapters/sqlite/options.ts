@@ -47,7 +47,7 @@ export function parseTarget(target: string): { path: string; fromUrl: Record<str
   const path = mark < 0 ? withoutSlashes : withoutSlashes.slice(0, mark);
   if (path.length === 0) throw new InvalidArgumentError('sqlite path', target, `a file path after 'sqlite:', e.g. sqlite:./annals.db`);
   const query = new URLSearchParams(mark < 0 ? '' : withoutSlashes.slice(mark + 1));
-  return { path, fromUrl: takeUrlOptions('sqlite', query, URL_OPTIONS, 'refuse') };
+  return { path, fromUrl: takeUrlOptions('sqlite', query, URL_OPTIONS) };
 }
 
 /** Checks every option before the driver opens (and perhaps creates) the file. */
