@@ -218,7 +218,7 @@ export class NotSupportedError extends AnnalsError {
     readonly feature: string,
     readonly adapter: string,
   ) {
-    super(`The ${adapter} store does not support ${feature}.`, `Check store.capabilities (for a variant) or store.provides(part) (for a part) before calling it, or use another store.`);
+    super(`The ${adapter} store does not support ${feature}.`, `Check the adapter's capabilities before calling it, or use another store.`);
   }
 }
 
