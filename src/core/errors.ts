@@ -218,7 +218,10 @@ export class NotSupportedError extends AnnalsError {
     readonly feature: string,
     readonly adapter: string,
   ) {
-    super(`The ${adapter} store does not support ${feature}.`, `Check the adapter's capabilities before calling it, or use another store.`);
+    super(
+      `The ${adapter} store does not support ${feature}.`,
+      `Check store.capabilities (for a variant of append, delete or truncate) or store.provides(part) (for a part such as snapshots) before calling it, or use another store.`,
+    );
   }
 }
 
