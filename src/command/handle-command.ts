@@ -4,7 +4,7 @@ import { waitBeforeRetry } from './backoff.js';
 import { foldEvents, type DecidedEvent, type Decider } from './decider.js';
 import { commandEventId } from './event-ids.js';
 import { findHandledCommand } from './handled-command.js';
-import { loadState, toDecidedEvent, type CommandStore, type LoadedState } from './load-state.js';
+import { keepsSnapshots, loadState, toDecidedEvent, type CommandStore, type LoadedState } from './load-state.js';
 import { resolveOptions, type HandleCommandOptions, type ResolvedOptions } from './options.js';
 import type { CommandResult, RecordedOf } from './result.js';
 import { resolveSnapshotPolicy, shouldSnapshot, type ResolvedSnapshotPolicy } from './snapshot-policy.js';
@@ -77,7 +77,7 @@ async function snapshotAfter<State, Event extends DecidedEvent>(
   { revision, state }: { readonly revision: number; readonly state: State },
   options: ResolvedOptions,
 ): Promise<void> {
-  if (store.saveSnapshot === undefined) return;
+  if (store.saveSnapshot === undefined || !keepsSnapshots(store)) return;
   // The state after each new event, for `when` only (`every` needs none of them).
   let step = loaded.state;
   const steps = policy.when === undefined ? [] : appended.map((event) => ({ state: (step = decider.evolve(step, event)), event }));

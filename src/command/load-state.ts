@@ -4,10 +4,16 @@ import type { DecidedEvent, Decider } from './decider.js';
 
 /**
  * What the command side needs of a store (an EventStore has all of it; a test or a proxy may wrap
- * one). Without the snapshot methods, deciders with a snapshot policy fold their whole stream.
+ * one). Without the snapshot methods, or on a backend without the snapshots part, deciders with
+ * a snapshot policy fold their whole stream.
  */
 export type CommandStore = Pick<EventStore, 'readStream' | 'append' | 'getEvent' | 'streamInfo'> &
-  Partial<Pick<EventStore, 'saveSnapshot' | 'loadSnapshot'>>;
+  Partial<Pick<EventStore, 'saveSnapshot' | 'loadSnapshot' | 'provides'>>;
+
+/** Whether snapshots can be used on this store: it has the methods, and its backend the part. */
+export function keepsSnapshots(store: CommandStore): boolean {
+  return store.loadSnapshot !== undefined && store.saveSnapshot !== undefined && store.provides?.('snapshots') !== false;
+}
 
 export interface LoadedState<State> {
   readonly state: State;
@@ -34,7 +40,7 @@ export async function loadState<State, Event extends DecidedEvent>(
     let revision = -1;
     let snapshotRevision = -1;
     // A snapshot of another version describes another shape of the state: ignored, not migrated.
-    const snapshot = options.snapshotVersion === undefined || options.maxCount !== undefined ? undefined : await store.loadSnapshot?.(stream);
+    const snapshot = options.snapshotVersion === undefined || options.maxCount !== undefined || !keepsSnapshots(store) ? undefined : await store.loadSnapshot?.(stream);
     if (snapshot !== undefined && snapshot.version === options.snapshotVersion) {
       state = snapshot.state as State;
       revision = snapshotRevision = snapshot.revision;

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counter, type Counter, type CounterCommand, type CounterEvent } from '../../examples/counter/counter.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { EventStore } from '../core/event-store.js';
+import { EventStore } from '../core/event-store.js';
+import { MemoryBackend } from '../adapters/memory/index.js';
 import { openStore } from '../core/open-store.js';
 import type { Decider } from './decider.js';
 import { handleCommand } from './handle-command.js';
@@ -152,6 +153,17 @@ describe('handleCommand with snapshots', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(InvalidArgumentError);
     expect(await store.loadSnapshot('counter-1')).toBeUndefined();
+  });
+
+  it('folds the whole stream on a backend without the snapshots part, instead of failing', async () => {
+    const backend = new MemoryBackend();
+    const store = new EventStore({ ...backend, close: () => backend.close(), parts: { log: backend.parts.log } });
+    opened.push(store);
+    const decider = withSnapshots({ version: 'v1', every: 1 });
+    for (let i = 0; i < 3; i++) await handleCommand(store, decider, 'counter-1', { type: 'Increment' });
+    const { state, streamRevision } = await handleCommand(store, decider, 'counter-1', { type: 'Increment' });
+    expect({ state, streamRevision }).toEqual({ state: { total: 4 }, streamRevision: 3 });
+    expect(await backend.parts.snapshots.load('counter-1')).toBeUndefined();
   });
 
   it('refuses a bad snapshot policy before reading anything', async () => {
