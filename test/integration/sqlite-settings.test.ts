@@ -88,6 +88,15 @@ describe('SQLite: durability and locking settings', () => {
     expect(() => backend.settings).toThrow(expect.objectContaining({ code: 'ANNALS_STORE_CLOSED' }));
   });
 
+  it('opens a backend from a sqlite: URL as well as from a path, as openPostgres and openRedis take URLs', async () => {
+    const file = newFile();
+    const backend = await openSqlite(`sqlite:${file}?synchronous=normal`);
+    expect(backend.location).toBe(file);
+    expect(backend.settings.synchronous).toBe('normal');
+    await backend.close();
+    expect(existsSync(file)).toBe(true);
+  });
+
   it('still opens a backend through the deprecated synchronous openSqliteAdapter', async () => {
     const backend = openSqliteAdapter(newFile(), { synchronous: 'normal' });
     expect(backend.settings.synchronous).toBe('normal');

@@ -39,10 +39,12 @@ const URL_OPTIONS = {
 
 /**
  * Splits a target (`./annals.db`, `//abs/path` from a `sqlite://` URL, or `:memory:`, with an
- * optional query) into the path and the URL's options.
+ * optional query, with or without the `sqlite:` scheme in front) into the path and the URL's
+ * options.
  */
 export function parseTarget(target: string): { path: string; fromUrl: Record<string, unknown> } {
-  const withoutSlashes = target.startsWith('//') ? target.slice(2) : target;
+  const withoutScheme = /^sqlite:/i.test(target) ? target.slice('sqlite:'.length) : target;
+  const withoutSlashes = withoutScheme.startsWith('//') ? withoutScheme.slice(2) : withoutScheme;
   const mark = withoutSlashes.indexOf('?');
   const path = mark < 0 ? withoutSlashes : withoutSlashes.slice(0, mark);
   if (path.length === 0) throw new InvalidArgumentError('sqlite path', target, `a file path after 'sqlite:', e.g. sqlite:./annals.db`);
