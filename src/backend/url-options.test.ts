@@ -60,7 +60,8 @@ describe('an unknown parameter in a store URL', () => {
   it('leaves the driver\'s own parameters to it', async () => {
     // Refused by the server (nothing listens on port 1), not by the URL check.
     await expect(openStore('postgres://nobody@127.0.0.1:1/none?sslmode=disable&application_name=x&connectionTimeoutMs=200')).rejects.toMatchObject({
-      code: 'ANNALS_STORE_UNAVAILABLE',
+      code: 'ANNALS_STORE_OPEN_FAILED',
+      failure: 'connection refused',
     });
     await expect(openStore('redis://127.0.0.1:1/0?family=4&pageSize=10', { connection: { connectTimeout: 200, retryStrategy: () => null } })).rejects.toMatchObject({
       code: 'ANNALS_STORE_UNAVAILABLE',

@@ -33,6 +33,7 @@ const BY_ERROR_CODE = {
   ANNALS_SCHEMA_VERSION: EXIT.failure,
   ANNALS_MIGRATION_REQUIRED: EXIT.failure,
   ANNALS_DRIVER_MISSING: EXIT.failure,
+  ANNALS_STORE_OPEN_FAILED: EXIT.failure,
 } as const satisfies Record<AnnalsErrorCode, ExitCode>;
 
 export function exitCodeFor(error: unknown): ExitCode {

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'ANNALS_SCHEMA_VERSION',
   'ANNALS_MIGRATION_REQUIRED',
   'ANNALS_DRIVER_MISSING',
+  'ANNALS_STORE_OPEN_FAILED',
 ] as const;
 
 /**
@@ -292,6 +293,89 @@ export class DriverMissingError extends AnnalsError {
     options?: { cause?: unknown },
   ) {
     super(`The ${adapter} store needs the '${driver}' package, which is not installed.`, `Run 'npm install ${driver}'.`, options);
+  }
+}
+
+/** Why a store could not be opened: each has its own message and hint. */
+export type OpenFailure =
+  | 'directory missing'
+  | 'file missing'
+  | 'not a file'
+  | 'not a database'
+  | 'not accessible'
+  | 'database missing'
+  | 'authentication failed'
+  | 'connection refused'
+  | 'host unknown'
+  | 'timed out';
+
+/** What the message says of where the store is: a path, or a server and database. */
+export interface OpenTarget {
+  /** A path (SQLite), or `host:port` (a server). */
+  readonly location: string;
+  readonly database?: string;
+  readonly user?: string;
+}
+
+/** Failures that may clear up by themselves (a server starting, a network coming back). */
+const TRANSIENT_OPEN_FAILURES: ReadonlySet<OpenFailure> = new Set(['connection refused', 'timed out']);
+
+/**
+ * A store that cannot be opened, for a reason the caller can fix (a path, a database name, a
+ * password, a server that is not running): the reason is `failure`, and the hint says what
+ * to change. Nothing was created or written.
+ */
+export class StoreOpenError extends AnnalsError {
+  readonly code = 'ANNALS_STORE_OPEN_FAILED';
+  override readonly retryable: boolean;
+  readonly location: string;
+  readonly database: string | undefined;
+  readonly user: string | undefined;
+
+  constructor(
+    readonly adapter: string,
+    readonly failure: OpenFailure,
+    target: OpenTarget,
+    /** The database's or the system's own words, when it gave some. */
+    readonly detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    const [problem, hint] = describeOpenFailure(adapter, failure, target, detail);
+    super(problem, hint, options);
+    this.retryable = TRANSIENT_OPEN_FAILURES.has(failure);
+    this.location = target.location;
+    this.database = target.database;
+    this.user = target.user;
+  }
+}
+
+function describeOpenFailure(adapter: string, failure: OpenFailure, target: OpenTarget, detail: string | undefined): [string, string] {
+  const { location, database, user } = target;
+  const server = `${adapter === 'postgres' ? 'PostgreSQL' : adapter} at ${location}`;
+  switch (failure) {
+    case 'directory missing':
+      return [`Cannot open the store at ${location}: its directory does not exist.`, `Check the path (a relative one starts from ${process.cwd()}), or create the directory first.`];
+    case 'file missing':
+      return [`No store exists at ${location}.`, `Check the path. A store is created when it is first opened for writing (annals append or annals migrate; in code, without { create: false } or { readonly: true }).`];
+    case 'not a file':
+      return [`Cannot open the store at ${location}: it is a directory.`, `Give the path of a file, e.g. ${location.replace(/\/+$/, '')}/annals.db.`];
+    case 'not a database':
+      return [`${location} is not a ${adapter === 'sqlite' ? 'SQLite' : adapter} database.`, `Check the path: it names a file of another kind, which Annals leaves as it is.`];
+    case 'not accessible':
+      return [`Cannot open the store at ${location}${detail ? ` (${detail})` : ''}.`, `Check that this process may read and write the file and its directory.`];
+    case 'database missing':
+      return [`${server} has no database "${database}".`, `Create it (e.g. createdb "${database}"), or fix the database name in the URL.`];
+    case 'authentication failed':
+      return [
+        `${server} refused user "${user}" for database "${database}"${detail ? `: ${detail}` : ''}.`,
+        `Check the user name and password in the URL, and that the server's pg_hba.conf lets this user connect to this database from this host.`,
+      ];
+    case 'connection refused':
+      return [`Nothing accepts connections at ${location} (connection refused).`, `Check that the ${adapter} server is running and listens on that host and port, then open the store again.`];
+    case 'host unknown':
+      return [`The host of ${location} cannot be found.`, `Check the host name in the URL.`];
+    case 'timed out':
+      return [`No answer from ${server} in time.`, `Check that the server is reachable from here (network, firewall), or allow longer with connectionTimeoutMs.`];
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonLines, Workspace } from './cli-harness.js';
@@ -111,14 +111,35 @@ describe('choosing the store', () => {
     expect(result.stderr).toMatch(/^error ANNALS_UNSUPPORTED_STORE_URL: Cannot open a store from "mongodb:\/\/localhost\/x"\.\n {2}hint: /);
   });
 
-  it('exits 1 with the message of an unexpected error, and its stack only with --verbose', async () => {
+  it('reports a store that cannot be opened with its code and hint, and the stack only with --verbose', async () => {
     const url = `sqlite:${join(ws.dir, 'missing-dir', 'x.db')}`;
-    const plain = await ws.run(['--store', url, 'info', 'a-1']);
+    const plain = await ws.run(['--store', url, 'append', 'a-1', 'Opened']);
     expect(plain.code).toBe(1);
-    expect(plain.stderr).toMatch(/^error: .*directory does not exist\n$/);
-    const verbose = await ws.run(['--verbose', '--store', url, 'info', 'a-1']);
+    expect(plain.stderr).toMatch(/^error ANNALS_STORE_OPEN_FAILED: Cannot open the store at .*x\.db: its directory does not exist\.\n  hint: Check the path/);
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
+    const verbose = await ws.run(['--verbose', '--store', url, 'append', 'a-1', 'Opened']);
     expect(verbose.code).toBe(1);
-    expect(verbose.stderr).toMatch(/^error: .*\n.*\n\s+at /);
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+
+  it.each(['read', 'read-all', 'info', 'get'])('%s says that no store exists at a mistyped path, and creates none', async (command) => {
+    const file = join(ws.dir, 'mistyped.db');
+    const args = command === 'read' || command === 'info' ? [command, 'a-1'] : command === 'get' ? [command, '6f1c2b1e-8a3d-4c5e-9f00-0123456789ab'] : [command];
+    const result = await ws.run(['--store', `sqlite:${file}`, ...args]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error ANNALS_STORE_OPEN_FAILED: No store exists at ${file}.`);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('says so when the path is a directory or a file of another kind', async () => {
+    const notDb = join(ws.dir, 'notes.txt');
+    writeFileSync(notDb, 'not a database, just some notes that are long enough to fill a header page\n'.repeat(4));
+    const directory = await ws.run(['--store', `sqlite:${ws.dir}`, 'read-all']);
+    expect(directory.stderr).toContain('error ANNALS_STORE_OPEN_FAILED: Cannot open the store at');
+    expect(directory.stderr).toContain('it is a directory');
+    const other = await ws.run(['--store', `sqlite:${notDb}`, 'read-all']);
+    expect(other.stderr).toContain(`error ANNALS_STORE_OPEN_FAILED: ${notDb} is not a SQLite database.`);
+    expect(other.code).toBe(1);
   });
 });
 

@@ -177,7 +177,7 @@ describeWithService(service, 'PostgreSQL faults', () => {
     expect((await collect(store.readStream('blocked-1'))).map((e) => e.revision)).toEqual([0, 1, 2]);
   });
 
-  it('fails to open with a retryable ANNALS_STORE_UNAVAILABLE when the connection is refused', async () => {
+  it('fails to open with a retryable ANNALS_STORE_OPEN_FAILED naming the server when the connection is refused', async () => {
     const port = await closedPort();
     const url = new URL(service.url);
     url.host = `127.0.0.1:${port}`;
@@ -187,8 +187,29 @@ describeWithService(service, 'PostgreSQL faults', () => {
     } catch (caught) {
       error = caught;
     }
-    expectUnavailable(error);
-    expect((error as AnnalsError & { adapter: string }).adapter).toBe('postgres');
+    expect(error).toMatchObject({ code: 'ANNALS_STORE_OPEN_FAILED', failure: 'connection refused', retryable: true, adapter: 'postgres', location: `127.0.0.1:${port}` });
+    expect((error as AnnalsError).hint).not.toMatch(/append/);
+  });
+
+  it('names the database when it does not exist, and the user when the server refuses it, retryable neither', async () => {
+    const url = new URL(service.url);
+    url.pathname = '/annals_no_such_database';
+    await expect(openStore(url.toString(), { schema: pg.schema() })).rejects.toMatchObject({
+      code: 'ANNALS_STORE_OPEN_FAILED',
+      failure: 'database missing',
+      database: 'annals_no_such_database',
+      retryable: false,
+      hint: expect.stringContaining('createdb'),
+    });
+    const stranger = new URL(service.url);
+    stranger.username = 'annals_no_such_role';
+    await expect(openStore(stranger.toString(), { schema: pg.schema() })).rejects.toMatchObject({
+      code: 'ANNALS_STORE_OPEN_FAILED',
+      failure: 'authentication failed',
+      user: 'annals_no_such_role',
+      retryable: false,
+      message: expect.stringContaining('annals_no_such_role'),
+    });
   });
 
   it('keeps a subscription going, with no gap or duplicate, when its LISTEN connection is terminated', async () => {

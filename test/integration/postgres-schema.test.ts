@@ -141,7 +141,7 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
   });
 
   it('rejects an invalid schema name with ANNALS_INVALID_ARGUMENT before connecting', async () => {
-    // Nothing listens on this port: an attempt to connect would fail with ANNALS_STORE_UNAVAILABLE.
+    // Nothing listens on this port: an attempt to connect would fail with ANNALS_STORE_OPEN_FAILED.
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
@@ -152,7 +152,7 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
     }
     await expectCode(() => openStore(`${nowhere}?schema=Orders`), 'ANNALS_INVALID_ARGUMENT');
     // The same port with a valid name does try to connect.
-    await expectCode(() => openStore(nowhere, { schema: 'orders', connectionTimeoutMs: 5000 }), 'ANNALS_STORE_UNAVAILABLE');
+    await expectCode(() => openStore(nowhere, { schema: 'orders', connectionTimeoutMs: 5000 }), 'ANNALS_STORE_OPEN_FAILED');
   });
 
   it('runs its transactions read committed even where the database defaults to serializable', async () => {

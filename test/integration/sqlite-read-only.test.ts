@@ -94,7 +94,7 @@ describe('SQLite: a store opened read-only', () => {
 
   it('fails with a typed error, creating nothing, when the file does not exist', async () => {
     const file = dir.file('missing.db');
-    await expect(openStore(`sqlite:${file}`, { readonly: true })).rejects.toMatchObject({ code: 'ANNALS_STORE_UNAVAILABLE' });
+    await expect(openStore(`sqlite:${file}`, { readonly: true })).rejects.toMatchObject({ code: 'ANNALS_STORE_OPEN_FAILED', failure: 'file missing', location: file });
     expect(existsSync(file)).toBe(false);
   });
 });

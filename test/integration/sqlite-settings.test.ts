@@ -97,6 +97,18 @@ describe('SQLite: durability and locking settings', () => {
     expect(existsSync(file)).toBe(true);
   });
 
+  it('with create: false (or ?create=false) refuses a path where no store exists, creating nothing', async () => {
+    const file = newFile();
+    for (const opening of [() => openStore(`sqlite:${file}`, { create: false }), () => openStore(`sqlite:${file}?create=false`)]) {
+      await expect(opening()).rejects.toMatchObject({ code: 'ANNALS_STORE_OPEN_FAILED', failure: 'file missing', retryable: false, location: file });
+      expect(existsSync(file)).toBe(false);
+    }
+    await (await openStore(`sqlite:${file}`)).close();
+    const existing = await openStore(`sqlite:${file}`, { create: false });
+    expect(existing.backend).toBe('sqlite');
+    await existing.close();
+  });
+
   it('still opens a backend through the deprecated synchronous openSqliteAdapter', async () => {
     const backend = openSqliteAdapter(newFile(), { synchronous: 'normal' });
     expect(backend.settings.synchronous).toBe('normal');

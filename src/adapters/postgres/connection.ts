@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Durability } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
-import { toAnnalsError, TRANSIENT } from './errors.js';
+import { openFailure, toAnnalsError, TRANSIENT } from './errors.js';
 import type { CheckedPostgresOptions } from './options.js';
 import { migrate } from './migrate.js';
 
@@ -86,7 +86,7 @@ export async function connect(
     }
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw toAnnalsError(error);
+    throw openFailure(error, connectionString) ?? toAnnalsError(error);
   }
 }
 

@@ -1,4 +1,4 @@
-import { AnnalsError, StoreUnavailableError } from '../../core/errors.js';
+import { AnnalsError, StoreOpenError, StoreUnavailableError, type OpenFailure } from '../../core/errors.js';
 import { NETWORK_ERROR_CODES, refusalError } from '../../backend/refusals.js';
 
 // SQLSTATEs of the connection going away or the server refusing work for now.
@@ -38,4 +38,36 @@ function isConnectionLoss(message: string | undefined): boolean {
     message !== undefined &&
     /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(message)
   );
+}
+
+/** SQLSTATEs and socket codes of a connection that could not be made, by what the caller must fix. */
+const OPEN_FAILURES: Record<string, OpenFailure> = {
+  '3D000': 'database missing',
+  '28000': 'authentication failed',
+  '28P01': 'authentication failed',
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host unknown',
+  EAI_AGAIN: 'host unknown',
+  ETIMEDOUT: 'timed out',
+};
+
+/**
+ * Why the store's first connection could not be made, naming the server, database and user
+ * the URL gives: undefined for any other failure.
+ */
+export function openFailure(error: unknown, connectionString: string): StoreOpenError | undefined {
+  const e = (error ?? {}) as PgError;
+  const failure = (e.code === undefined ? undefined : OPEN_FAILURES[e.code]) ?? (/timeout/i.test(e.message ?? '') ? 'timed out' : undefined);
+  if (failure === undefined) return undefined;
+  const detail = failure === 'authentication failed' ? e.message : undefined;
+  return new StoreOpenError('postgres', failure, targetOf(connectionString), detail, { cause: error });
+}
+
+/** Host, port, database and user as node-postgres reads them from the URL (and its defaults). */
+function targetOf(connectionString: string): { location: string; database: string; user: string } {
+  const url = new URL(connectionString);
+  const host = url.searchParams.get('host') ?? (decodeURIComponent(url.hostname) || 'localhost');
+  const user = decodeURIComponent(url.username) || process.env.PGUSER || process.env.USER || '';
+  const database = decodeURIComponent(url.pathname.slice(1)) || url.searchParams.get('db') || user;
+  return { location: `${host}:${url.port || '5432'}`, database, user };
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { ReadOnlyStoreError, StoreClosedError } from '../../core/errors.js';
 import type { Durability } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
-import { translateSqliteError } from './errors.js';
+import { openFailure, translateSqliteError } from './errors.js';
 import { retryWhileBusy } from './lock-wait.js';
 import { migrate } from './migrations.js';
 import type { CheckedSqliteOptions } from './options.js';
@@ -74,9 +74,9 @@ export function connect(location: string, options: CheckedSqliteOptions): { conn
   try {
     // Opening (and migrating) waits for other connections with SQLite's own busy handler;
     // every later call waits in retryWhileBusy instead.
-    db = new Database(location, { readonly: options.readonly, timeout: options.busyTimeoutMs });
+    db = new Database(location, { readonly: options.readonly, fileMustExist: !options.create && location !== ':memory:' && location !== '', timeout: options.busyTimeoutMs });
   } catch (error) {
-    throw translateSqliteError(error, 'open the store', location);
+    throw openFailure(error, location) ?? translateSqliteError(error, 'open the store', location);
   }
   try {
     if (!options.readonly) db.pragma('journal_mode = WAL');
@@ -87,7 +87,7 @@ export function connect(location: string, options: CheckedSqliteOptions): { conn
     return { connection, schema, durability: sqliteDurability(location, options.synchronous) };
   } catch (error) {
     db.close();
-    throw translateSqliteError(error, 'open the store', location);
+    throw openFailure(error, location) ?? translateSqliteError(error, 'open the store', location);
   }
 }
 

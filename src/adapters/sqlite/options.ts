@@ -16,6 +16,12 @@ export interface SqliteOptions {
   readonly migrate?: boolean;
   /** Open the file read-only (no migrations, no writes). Default false. */
   readonly readonly?: boolean;
+  /**
+   * Create the file when it does not exist. Default true; false fails with
+   * ANNALS_STORE_OPEN_FAILED instead (what the CLI's reading commands use, so that a mistyped
+   * path is reported, not made into an empty store).
+   */
+  readonly create?: boolean;
 }
 
 /** The options with their defaults, checked. */
@@ -25,6 +31,7 @@ export interface CheckedSqliteOptions {
   readonly pollIntervalMs: number;
   readonly migrate: boolean;
   readonly readonly: boolean;
+  readonly create: boolean;
 }
 
 /** Options of a `sqlite:` URL's query; the core's `pageSize` too. A SQLite URL has nothing else, so any other is refused. */
@@ -35,6 +42,7 @@ const URL_OPTIONS = {
   pageSize: 'positive integer',
   migrate: 'flag',
   readonly: 'flag',
+  create: 'flag',
 } as const;
 
 /**
@@ -60,7 +68,7 @@ export function checkSqliteOptions(options: SqliteOptions & { readonly pageSize?
   }
   // The core checks pageSize too, but only once the file is open: a bad value must not create it.
   assertPositiveIntegers(options, ['busyTimeoutMs', 'pollIntervalMs', 'pageSize']);
-  for (const name of ['migrate', 'readonly'] as const) {
+  for (const name of ['migrate', 'readonly', 'create'] as const) {
     const value = options[name];
     if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(name, value, 'true or false');
   }
@@ -70,5 +78,6 @@ export function checkSqliteOptions(options: SqliteOptions & { readonly pageSize?
     pollIntervalMs: options.pollIntervalMs ?? 25,
     migrate: options.migrate ?? true,
     readonly: options.readonly ?? false,
+    create: options.create ?? true,
   };
 }

@@ -26,7 +26,7 @@ export function registerCheckEvents(program: Command): void {
         const schemas = await context.schemas();
         if (!schemas) throw new InvalidArgumentError('--schemas', undefined, 'the module that exports your event schemas, e.g. --schemas ./dist/events.js');
         // The events as stored: this command does the decoding itself, to report every failure.
-        const store = await context.store({ schemas: undefined });
+        const store = await context.store({ schemas: undefined, create: false });
         const { out } = context;
         const head = await store.headPosition();
         const progress = createProgress(!out.json && process.stdout.isTTY ? process.stdout : process.stderr);

@@ -10,7 +10,7 @@ export function registerGet(program: Command): void {
     .argument('<id>', 'event id (a UUID)')
     .action(
       withStore<[string], object>(async (context, _options, id) => {
-        const store = await context.store();
+        const store = await context.store({ create: false });
         const event = await store.getEvent(id);
         if (event === undefined) throw new EventNotFoundError(id);
         await context.out.event(event);

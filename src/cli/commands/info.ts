@@ -10,7 +10,7 @@ export function registerInfo(program: Command): void {
     .argument('<stream>', 'stream name')
     .action(
       withStore<[string], object>(async (context, _options, stream) => {
-        const store = await context.store();
+        const store = await context.store({ create: false });
         const info = await store.streamInfo(stream);
         await context.out.result(info, formatStreamInfo(info));
       }),

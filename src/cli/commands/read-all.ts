@@ -26,7 +26,7 @@ export function registerReadAll(program: Command): void {
           types: options.type.length > 0 ? options.type : undefined,
           maxCount: parseOptionalInteger('--max-count', options.maxCount),
         };
-        const store = await context.store();
+        const store = await context.store({ create: false });
         await context.out.events(store.readAll(readOptions));
       }),
     );

@@ -24,7 +24,7 @@ export function registerRead(program: Command): void {
           direction: options.backwards ? ('backwards' as const) : ('forwards' as const),
           maxCount: parseOptionalInteger('--max-count', options.maxCount),
         };
-        const store = await context.store();
+        const store = await context.store({ create: false });
         await context.out.events(store.readStream(stream, readOptions));
       }),
     );

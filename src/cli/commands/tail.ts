@@ -30,7 +30,7 @@ export function registerTail(program: Command): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         try {
-          const store = await context.store();
+          const store = await context.store({ create: false });
           const after = explicitAfter ?? (options.fromStart ? 0 : await store.headPosition());
           context.out.note(`following the log after position ${after} (Ctrl-C to stop)`);
           // The subscription ends (no error) when the signal aborts; the wrapper then closes the store.
