@@ -102,7 +102,7 @@ export class InvalidStreamNameError extends AnnalsError {
   ) {
     super(
       `Invalid stream name ${JSON.stringify(stream) ?? String(stream)}: ${reason}.`,
-      `Use a non-empty string of at most 200 characters without control characters, e.g. "account-42".`,
+      `Use a string of 1 to 200 characters without control characters, white space at either end, or a leading '-', e.g. "account-42".`,
     );
   }
 }

@@ -14,6 +14,12 @@ describe('stream names', () => {
       expect(() => assertStreamName(bad)).toThrow(expect.objectContaining({ code: 'ANNALS_INVALID_STREAM_NAME' }));
     }
   });
+  it('rejects white space at either end and a leading dash, and accepts them inside', () => {
+    for (const bad of [' ', '   ', ' account-1', 'account-1 ', '\u00a0account-1', 'account-1\u3000', '-1', '-account-1']) {
+      expect(() => assertStreamName(bad)).toThrow(expect.objectContaining({ code: 'ANNALS_INVALID_STREAM_NAME' }));
+    }
+    for (const good of ['account 1', 'account-1-', 'a--b', 'x']) expect(assertStreamName(good)).toBe(good);
+  });
   it('takes the category from the text before the first dash', () => {
     expect(categoryOf('account-42-x')).toBe('account');
     expect(categoryOf('account')).toBe('account');

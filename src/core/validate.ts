@@ -39,6 +39,10 @@ export function assertStreamName(stream: unknown): string {
     if (length > MAX_STREAM_NAME_LENGTH) throw new InvalidStreamNameError(stream, `it has ${length} characters, more than ${MAX_STREAM_NAME_LENGTH}`);
   }
   if (CONTROL.test(stream)) throw new InvalidStreamNameError(stream, 'it contains a control character');
+  // Spaces at either end are never meant (and a name of spaces alone shows as nothing), and a
+  // leading '-' gives an empty category, which no category filter can name.
+  if (/^\s|\s$/.test(stream)) throw new InvalidStreamNameError(stream, 'it starts or ends with white space');
+  if (stream.startsWith('-')) throw new InvalidStreamNameError(stream, "it starts with '-', which leaves its category empty");
   return stream;
 }
 
