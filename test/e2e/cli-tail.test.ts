@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe('annals tail', () => {
-  it('shows only events appended after it started, by another process, and exits 0 on SIGINT', async () => {
+  it('shows only events appended after it started, by another process, and exits 130 on SIGINT (Ctrl-C)', async () => {
     const tail = ws.start(['tail']);
     await tail.waitFor(({ stderr }) => stderr.includes('following the log after position 1'));
 
@@ -21,7 +21,7 @@ describe('annals tail', () => {
 
     tail.kill('SIGINT');
     const result = await tail.exited;
-    expect(result).toMatchObject({ code: 0, signal: null });
+    expect(result).toMatchObject({ code: 130, signal: null });
     expect(result.stderr).toBe('following the log after position 1 (Ctrl-C to stop)\n');
   });
 
@@ -48,7 +48,7 @@ describe('annals tail', () => {
     await tail.waitFor(({ stdout }) => stdout.includes('\n'));
     tail.kill('SIGINT');
     const result = await tail.exited;
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130);
     expect(jsonLines(result.stdout).map((e) => e.position)).toEqual([2]);
   });
 

@@ -14,7 +14,7 @@ export function registerTail(program: Command): void {
     .command('tail')
     .summary('follow the log live')
     .description(
-      'Print events as they are appended, until interrupted (Ctrl-C, SIGTERM: exit code 0). ' +
+      'Print events as they are appended, until stopped (Ctrl-C: exit code 130, as for any interrupted command; SIGTERM: 0). ' +
         'By default only new events; --from-start replays the log first, --after resumes after a position.',
     )
     .option('--after <position>', 'start after this position (the last one already seen)')
@@ -26,9 +26,14 @@ export function registerTail(program: Command): void {
         const explicitAfter = parseOptionalInteger('--after', options.after);
         const filter = { category: options.category, types: options.type.length > 0 ? options.type : undefined };
         const stop = new AbortController();
-        const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        let interrupted = false;
+        const onInterrupt = () => {
+          interrupted = true;
+          stop.abort();
+        };
+        const onTerminate = () => stop.abort();
+        process.once('SIGINT', onInterrupt);
+        process.once('SIGTERM', onTerminate);
         try {
           const store = await context.store({ create: false });
           const after = explicitAfter ?? (options.fromStart ? 0 : await store.headPosition());
@@ -37,9 +42,11 @@ export function registerTail(program: Command): void {
           for await (const event of store.subscribe({ ...filter, after, signal: stop.signal })) {
             await context.out.event(event);
           }
+          // Ctrl-C ends it as the shell (and npx) report any interrupted command: 128 + SIGINT.
+          if (interrupted) process.exitCode = 130;
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onInterrupt);
+          process.off('SIGTERM', onTerminate);
         }
       }),
     );
