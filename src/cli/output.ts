@@ -37,6 +37,14 @@ export class Output {
     return this.stdout.write(this.json ? JSON.stringify(value) : typeof human === 'string' ? human : human.join('\n'));
   }
 
+  /**
+   * A warning on stderr: `warning: …` for a person, or with --json one line
+   * `{"warning": {"message": …, …facts}}`, so that stderr stays machine-readable.
+   */
+  warning(facts: object, message: string): void {
+    this.stderr.write(this.json ? `${JSON.stringify({ warning: { message, ...facts } })}\n` : `warning: ${message}\n`);
+  }
+
   /** A remark for a person at a terminal (stderr, human mode only): never part of the output a script reads. */
   note(text: string): void {
     if (!this.json) this.stderr.write(`${text}\n`);

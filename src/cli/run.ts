@@ -40,10 +40,13 @@ export function withStore<Args extends unknown[], Options>(
     const globals = command.optsWithGlobals<GlobalOptions>();
     let opened: EventStore | undefined;
     let schemas: Promise<EventSchemas | undefined> | undefined;
+    const out = new Output(globals.json === true);
     const context: CommandContext = {
-      out: new Output(globals.json === true),
+      out,
       schemas: () => (schemas ??= globals.schemas === undefined ? Promise.resolve(undefined) : loadSchemasModule(globals.schemas, globals.schemasExport)),
-      store: async (options) => (opened ??= await openStore(globals.store, { schemas: await context.schemas(), ...options })),
+      // The store's warnings (Redis durability) go where the command's output says: JSON under --json.
+      store: async (options) =>
+        (opened ??= await openStore(globals.store, { schemas: await context.schemas(), logger: { warn: (facts, message) => out.warning(facts, message) }, ...options })),
     };
     let succeeded = false;
     try {

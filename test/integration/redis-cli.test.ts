@@ -23,4 +23,17 @@ describeWithService(service, 'Redis: the CLI one-liner', () => {
     const got = await run(process.execPath, [cli, '--store', store, '--json', 'get', id]);
     expect(JSON.parse(got.stdout)).toMatchObject({ id, type: 'OrderPlaced', data: { total: 1 }, stream: 'order-1', revision: 0 });
   });
+
+  it('prints the durability warning at most once, and as a JSON line on stderr under --json', async () => {
+    const url = new URL(service.url);
+    url.searchParams.set('keyPrefix', redis.keyPrefix());
+    const store = url.toString();
+    const json = await run(process.execPath, [cli, '--store', store, '--json', 'read-all']);
+    const lines = json.stderr.split('\n').filter((line) => line !== '');
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ warning: { message: expect.any(String), durability: { safe: false } } });
+    expect(lines.length).toBeLessThanOrEqual(1);
+    const human = await run(process.execPath, [cli, '--store', store, 'read-all']);
+    // A server that keeps acknowledged appends safe has nothing to warn of; one that does not, one warning.
+    expect(human.stderr.split('\n').filter((line) => line.startsWith('warning: '))).toHaveLength(lines.length);
+  });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { EventStore } from '../../src/index.js';
 import { assessDurability } from '../../src/adapters/redis/durability.js';
 import { collect } from '../helpers/collect.js';
@@ -45,6 +45,18 @@ describeWithService(service, 'Redis: durability is explicit', () => {
     expect(message).toContain(expected.risk!);
     expect(message).toContain("'appendonly yes'");
     expect(message).toContain("'appendfsync always'");
+  });
+
+  it('warns through console.warn once per process for a server, however many stores open on it, when given no logger', async () => {
+    const unsafe = !assessDurability(await serverSettings()).safe;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      for (let i = 0; i < 3; i++) await redis.adapter({ logger: undefined });
+      expect(warn).toHaveBeenCalledTimes(unsafe ? 1 : 0);
+      if (unsafe) expect(String(warn.mock.calls[0]![0])).toMatch(/^\[annals\] /);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('reads the settings live when the store opens (appendfsync changed and restored)', async () => {

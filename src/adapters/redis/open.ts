@@ -22,8 +22,16 @@ const URL_OPTIONS = { keyPrefix: 'text', pollIntervalMs: 'positive integer', pag
  */
 const DRIVER_PARAMETERS = ['family'];
 
+/** Servers the default logger has warned about already: once per process is enough for a person to read. */
+const warnedServers = new Set<string>();
+
 const consoleLogger: RedisLogger = {
-  warn: (_facts, message) => console.warn(`[annals] ${message}`),
+  warn: (facts, message) => {
+    const server = String((facts as { server?: unknown }).server);
+    if (warnedServers.has(server)) return;
+    warnedServers.add(server);
+    console.warn(`[annals] ${message}`);
+  },
 };
 
 /**

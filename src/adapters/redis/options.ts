@@ -11,7 +11,10 @@ export interface RedisOptions {
    * in milliseconds. Default 1000. Subscribers are woken by new entries, not by this period.
    */
   readonly pollIntervalMs?: number;
-  /** Where the store reports what the caller should know (the durability warning). Default: console.warn. */
+  /**
+   * Where the store reports what the caller should know (the durability warning, at each open).
+   * Default: console.warn, once per process for each server.
+   */
   readonly logger?: RedisLogger;
   /**
    * Connection options passed through to ioredis (host, port, username, password, db, tls,
