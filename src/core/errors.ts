@@ -70,7 +70,7 @@ export class WrongExpectedRevisionError extends AnnalsError {
   ) {
     super(
       `Stream "${stream}" is ${actual < 0 ? 'empty (no events)' : `at revision ${actual}`}, expected ${describeExpected(expected)}; nothing was written.`,
-      `Reload the stream and decide again, or append with expectedRevision 'any'.`,
+      `Reload the stream and decide again; where order does not matter, give no expected revision (it defaults to 'any').`,
     );
   }
 }

@@ -66,7 +66,7 @@ describe('the bank example (npm start)', () => {
       expect(stdout).toContain('Alice expected revision 2 -> 3, Bob expected revision 1 -> 2: one transaction');
       expect(stdout).toContain('teller 1 withdraws 20.00: appended at revision 4');
       expect(stdout).toContain('teller 2 withdraws 15.00 on revision 3: WrongExpectedRevisionError ANNALS_WRONG_EXPECTED_REVISION, the stream is at 4');
-      expect(stdout).toContain("hint: Reload the stream and decide again, or append with expectedRevision 'any'.");
+      expect(stdout).toContain("hint: Reload the stream and decide again; where order does not matter, give no expected revision (it defaults to 'any').");
       expect(stdout).toContain('decides again: appended at revision 5, balance 10.00');
       expect(stdout).toContain('the handler reloads and decides again: appended at revision 5, balance 10.00');
       expect(stdout).toContain('same commandId) again: revision 3, position ');
