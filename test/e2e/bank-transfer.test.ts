@@ -1,7 +1,8 @@
 // The bank against real stores: commands through the handler (test DSL), and the atomic transfer.
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadState, openStore, type EventStore } from '../../src/index.js';
+import { handleCommand, loadState, openStore, type EventStore } from '../../src/index.js';
+import { collect } from '../helpers/collect.js';
 import { storeSpec } from '../../src/testing/index.js';
 import { account, AccountNotOpen, InsufficientFunds, type AccountEvent } from '../../examples/bank/account.js';
 import { accountStream } from '../../examples/bank/account-store.js';
@@ -27,10 +28,16 @@ for (const url of ['memory:', `sqlite:${dir.file('bank.db')}`]) {
     });
 
     it('appends a deposit sent twice with the same commandId once', async () => {
+      const stream = accountStream(randomUUID());
+      await store.append(stream, [opened('Ann')]);
       const commandId = randomUUID();
-      await given([opened('Ann')])
-        .when({ type: 'Deposit', amount: 5, commandId })
-        .then([{ type: 'MoneyDeposited', data: { amount: 5 }, metadata: { causationId: commandId, correlationId: commandId } }]);
+      const deposit = { type: 'Deposit', amount: 5, commandId } as const;
+      const first = await handleCommand(store, account, stream, deposit);
+      const second = await handleCommand(store, account, stream, deposit);
+      expect(second).toMatchObject({ streamRevision: first.streamRevision, state: first.state });
+      const events = await collect(store.readStream(stream));
+      expect(events.map((event) => event.type)).toEqual(['AccountOpened', 'MoneyDeposited']);
+      expect(events[1]).toMatchObject({ data: { amount: 5 }, metadata: { causationId: commandId, correlationId: commandId } });
     });
 
     async function openAccounts(aliceBalance: number) {

@@ -11,6 +11,7 @@ const STREAM = 'order-1';
 /** Stream states an append can meet; each but "new" holds (or held) revisions 0..2. */
 const STATES: Record<string, { needs?: keyof Capabilities; build: (store: EventStore) => Promise<void> }> = {
   'a new stream': { build: async () => {} },
+  'an existing stream at revision 0': { build: (store) => store.append(STREAM, someEvents(1)).then(() => {}) },
   'an existing stream at revision 2': { build: (store) => store.append(STREAM, someEvents(3)).then(() => {}) },
   'a soft-deleted stream': {
     needs: 'softDelete',
@@ -43,6 +44,12 @@ const CASES: [state: string, expected: ExpectedRevision, outcome: Outcome][] = [
   ['a new stream', 'no_stream', { writes: 0 }],
   ['a new stream', 'stream_exists', { conflict: -1 }],
   ['a new stream', 0, { conflict: -1 }],
+  // Revision 0, where an off-by-one between 'no events' (-1) and 'one event' (0) would show.
+  ['an existing stream at revision 0', 'any', { writes: 1 }],
+  ['an existing stream at revision 0', 'no_stream', { conflict: 0 }],
+  ['an existing stream at revision 0', 'stream_exists', { writes: 1 }],
+  ['an existing stream at revision 0', 0, { writes: 1 }],
+  ['an existing stream at revision 0', 1, { conflict: 0 }],
   ['an existing stream at revision 2', 'any', { writes: 3 }],
   ['an existing stream at revision 2', 'no_stream', { conflict: 2 }],
   ['an existing stream at revision 2', 'stream_exists', { writes: 3 }],
