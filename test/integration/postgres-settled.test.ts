@@ -120,6 +120,25 @@ describeWithService(service, 'postgres settled order', () => {
     expect(await positions(other, heldPosition)).toEqual([later.position]);
   });
 
+  it('wakes a subscriber held back by an append that then rolls back, without waiting for the slow poll', async () => {
+    const schema = ctx.schema();
+    // The fallback poll is a minute away: only the store's own retry of a held-back read can wake it.
+    const store = await ctx.open({ schema, pollIntervalMs: 60_000 });
+    const first = await store.append('order-1', [{ type: 'Placed' }]);
+    const subscriber = follow(store, { after: first.position });
+    const slow = await ctx.client('annals-test-slow-appender');
+    await slow.query('BEGIN');
+    await slow.query(appendEventsQuery(schema, 'order-2', [event('Placed')]));
+    const later = await store.append('order-3', [{ type: 'Placed' }]);
+    // Time for the subscriber's read to meet the open append and be held back (not an assertion).
+    await sleep(200);
+    expect(subscriber.seen).toEqual([]);
+    await slow.query('ROLLBACK');
+    await until(() => subscriber.seen.length > 0, 'the held-back subscriber to be woken');
+    await subscriber.stop();
+    expect(subscriber.seen.map((e) => e.position)).toEqual([later.position]);
+  });
+
   it('waits for a transaction that took its position before it had a transaction id', async () => {
     const schema = ctx.schema();
     const s = pg.escapeIdentifier(schema);
