@@ -7,6 +7,7 @@ import { MemoryBackend } from '../adapters/memory/index.js';
 import { openStore } from '../core/open-store.js';
 import type { Decider } from './decider.js';
 import { handleCommand } from './handle-command.js';
+import { replayFromEnvironment } from '../testing/conformance/property.js';
 import type { SnapshotPolicy } from './snapshot-policy.js';
 
 type CounterDecider = Decider<Counter, CounterCommand, CounterEvent>;
@@ -75,7 +76,7 @@ describe.each([
         expect(await outcome(snapshotted, decider, { type: 'Check' })).toEqual(reloadPlain);
         await Promise.all([plain.close(), snapshotted.close()]);
       }),
-      { numRuns: 40 },
+      { numRuns: 40, ...replayFromEnvironment() },
     );
   });
 });

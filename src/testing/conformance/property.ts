@@ -199,6 +199,16 @@ function pick(error: object, facts: Record<string, unknown> | undefined): Record
   return Object.fromEntries(Object.keys(facts ?? {}).map((key) => [key, (error as Record<string, unknown>)[key]]));
 }
 
+/**
+ * A failing property prints `{ seed: …, path: … }` in its error; set ANNALS_PROPERTY_SEED (and
+ * ANNALS_PROPERTY_PATH) to those values to run exactly that case again.
+ */
+export function replayFromEnvironment(): { seed?: number; path?: string } {
+  const seed = process.env.ANNALS_PROPERTY_SEED;
+  const path = process.env.ANNALS_PROPERTY_PATH;
+  return { ...(seed ? { seed: Number(seed) } : {}), ...(path ? { path } : {}) };
+}
+
 export function propertyTests(suite: Suite): void {
   describe('model-based property', () => {
     suite.test(
@@ -215,7 +225,7 @@ export function propertyTests(suite: Suite): void {
               await store.close();
             }
           }),
-          { numRuns: 60 },
+          { numRuns: 60, ...replayFromEnvironment() },
         );
       },
       { timeout: 120_000 },
