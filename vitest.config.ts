@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    reporters: ['default'],
+    // The second names, at the end, the suites skipped because a service was unreachable.
+    reporters: ['default', './test/helpers/skipped-services-reporter.ts'],
   },
 });

@@ -70,7 +70,8 @@ export function describeWithService(check: ServiceCheck, name: string, body: () 
     return;
   }
   console.warn(`\n!!! SKIPPED "${name}": ${message} (With CI=true these tests fail instead.)\n`);
-  describe.skip(name, body);
+  // The mark lets the run's summary (skipped-services-reporter.ts) name every suite skipped so.
+  describe.skip(`${name} ${skippedMark(check.spec.name)}`, body);
 }
 
 /** A URL without its password, for messages. */
@@ -82,4 +83,9 @@ function redact(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** Appended to the name of a suite skipped because its service is unreachable. */
+export function skippedMark(service: string): string {
+  return `[skipped: ${service} unreachable]`;
 }
