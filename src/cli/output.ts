@@ -51,10 +51,13 @@ export class Output {
   }
 }
 
-/** `#12  account-7@3  Deposited  2026-11-25T10:00:00.000Z`, then the data (and metadata, when any) indented. */
+/**
+ * `#12  account-7@3  Deposited  2026-11-25T10:00:00.000Z  <id>`, then the data (and metadata, when
+ * any) indented. The id is whole, for `annals get`.
+ */
 export function formatEvent(event: RecordedEvent): string[] {
   const lines = [
-    `#${event.position}  ${event.stream}@${event.revision}  ${event.type}  ${event.recordedAt.toISOString()}`,
+    `#${event.position}  ${event.stream}@${event.revision}  ${event.type}  ${event.recordedAt.toISOString()}  ${event.id}`,
     `    ${JSON.stringify(event.data)}`,
   ];
   if (Object.keys(event.metadata).length > 0) lines.push(`    metadata: ${JSON.stringify(event.metadata)}`);

@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('output to a pipe that closes early', () => {
   it('read-all | head -1 prints one line, no error, and exits 0', async () => {
     const result = await ws.shell('annals read-all | head -1');
-    expect(result.stdout).toMatch(/^#1 {2}clock-1@0 {2}Ticked {2}\S+\n$/);
+    expect(result.stdout).toMatch(/^#1 {2}clock-1@0 {2}Ticked {2}\S+Z {2}[0-9a-f-]{36}\n$/);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
   });

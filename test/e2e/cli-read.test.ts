@@ -3,7 +3,7 @@ import { jsonLines, Workspace } from './cli-harness.js';
 
 // One log, written once, read by every test: account-1 (3 events), order-9 (1), account-2 (1).
 let ws: Workspace;
-const HEADER = /^#(\d+) {2}(\S+)@(\d+) {2}(\S+) {2}(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/;
+const HEADER = /^#(\d+) {2}(\S+)@(\d+) {2}(\S+) {2}(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) {2}([0-9a-f-]{36})$/;
 const DEPOSIT_ID = '0a7c34c4-1d1e-4c56-8f3e-2b7f3b3c9d01';
 
 beforeAll(async () => {
@@ -39,6 +39,10 @@ describe('annals read', () => {
       ['3', 'account-1', '2', 'Withdrawn'],
     ]);
     expect(lines.filter((_, i) => i % 2 === 1)).toEqual(['    {"owner":"al"}', '    {"amount":10}', '    {"amount":4}']);
+    // The id on the header line is the one `annals get` takes.
+    const id = HEADER.exec(lines[2]!)![6]!;
+    const got = jsonLines((await ws.run(['--json', 'get', id])).stdout);
+    expect(got[0]).toMatchObject({ id, stream: 'account-1', revision: 1, type: 'Deposited' });
   });
 
   it('shows metadata on its own line when there is some', async () => {
@@ -119,7 +123,7 @@ describe('annals get', () => {
   it('prints one event by id, in both formats', async () => {
     const human = await ws.run(['get', DEPOSIT_ID.toUpperCase()]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^#2 {2}account-1@1 {2}Deposited {2}\S+Z\n {4}\{"amount":10\}\n$/);
+    expect(human.stdout).toMatch(/^#2 {2}account-1@1 {2}Deposited {2}\S+Z {2}[0-9a-f-]{36}\n {4}\{"amount":10\}\n$/);
     const [event] = jsonLines((await ws.run(['--json', 'get', DEPOSIT_ID])).stdout);
     expect(event).toMatchObject({ id: DEPOSIT_ID, stream: 'account-1', revision: 1 });
   });

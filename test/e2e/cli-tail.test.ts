@@ -17,7 +17,7 @@ describe('annals tail', () => {
 
     expect((await ws.run(['append', 'account-1', 'Deposited', '{"amount":5}'])).code).toBe(0);
     await tail.waitFor(({ stdout }) => stdout.includes('Deposited'));
-    expect(tail.stdout).toMatch(/^#2 {2}account-1@1 {2}Deposited {2}\S+Z\n {4}\{"amount":5\}\n$/);
+    expect(tail.stdout).toMatch(/^#2 {2}account-1@1 {2}Deposited {2}\S+Z {2}[0-9a-f-]{36}\n {4}\{"amount":5\}\n$/);
 
     tail.kill('SIGINT');
     const result = await tail.exited;
