@@ -1,6 +1,6 @@
 export * from './core/types.js';
 export * from './core/errors.js';
-export { categoryOf, MAX_STREAM_NAME_LENGTH } from './core/validate.js';
+export { categoryOf, DEFAULT_MAX_EVENT_BYTES, MAX_STREAM_NAME_LENGTH } from './core/validate.js';
 export { EventStore, DEFAULT_PAGE_SIZE, type EventStoreOptions, type StoreCapabilities } from './core/event-store.js';
 export type { SubscriptionPage } from './core/subscription.js';
 export type { Snapshot, SnapshotInput, StoredSnapshot } from './core/snapshot.js';

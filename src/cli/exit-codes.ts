@@ -17,6 +17,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 const BY_ERROR_CODE = {
   ANNALS_INVALID_ARGUMENT: EXIT.usage,
   ANNALS_INVALID_EVENT: EXIT.usage,
+  ANNALS_EVENT_TOO_LARGE: EXIT.usage,
   ANNALS_INVALID_STREAM_NAME: EXIT.usage,
   ANNALS_UNSUPPORTED_STORE_URL: EXIT.usage,
   // The write conflicts with what the store holds, and nothing was written.

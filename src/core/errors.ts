@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'ANNALS_MIGRATION_REQUIRED',
   'ANNALS_DRIVER_MISSING',
   'ANNALS_STORE_OPEN_FAILED',
+  'ANNALS_EVENT_TOO_LARGE',
 ] as const;
 
 /**
@@ -126,6 +127,25 @@ export class InvalidEventError extends AnnalsError {
         ? `Make the event's data match the schema registered for its type (the issues list every mismatch).`
         : `Events are { type: string, data?: JSON value, metadata?: JSON object, id?: UUID }; ` +
             `convert dates to ISO strings, BigInts to strings, and drop functions and cycles.`,
+    );
+  }
+}
+
+/** An event whose data and metadata are larger than the store takes. */
+export class EventTooLargeError extends AnnalsError {
+  readonly code = 'ANNALS_EVENT_TOO_LARGE';
+  constructor(
+    /** Index of the offending event in the call. */
+    readonly index: number,
+    readonly stream: string,
+    /** Its data and metadata as JSON, in UTF-8 bytes. */
+    readonly bytes: number,
+    /** The store's maxEventBytes. */
+    readonly limit: number,
+  ) {
+    super(
+      `Event #${index} for "${stream}" is ${bytes} bytes of data and metadata, more than the store's limit of ${limit}; nothing was written.`,
+      `Keep large content elsewhere (a file or blob store) and put a reference in the event, or open the store with a larger maxEventBytes.`,
     );
   }
 }

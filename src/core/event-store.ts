@@ -21,6 +21,7 @@ import {
   isUuid,
   parseExpectedRevision,
   prepareEvents,
+  DEFAULT_MAX_EVENT_BYTES,
 } from './validate.js';
 import { requirePart, type Backend, type Capabilities, type Durability, type PartName, type PreparedAppend, type StoredEvent } from '../backend/parts.js';
 import type { SchemaState } from '../backend/migrations.js';
@@ -43,6 +44,12 @@ export interface EventStoreOptions {
    * schema, and reads hand out every event in its type's current shape (upcast). Default: none.
    */
   readonly schemas?: EventSchemas<any>;
+  /**
+   * The largest event an append takes: its data and metadata as JSON, in UTF-8 bytes. Default
+   * 1 MiB (DEFAULT_MAX_EVENT_BYTES) on every backend; a larger event is ANNALS_EVENT_TOO_LARGE,
+   * and nothing is written.
+   */
+  readonly maxEventBytes?: number;
 }
 
 /** What a store can do: the log's variants of append, delete and truncate, and whether others' commits wake it. */
@@ -64,6 +71,7 @@ export class EventStore {
   private readonly impl: Backend;
   private readonly log: Backend['parts']['log'];
   private readonly pageSize: number;
+  private readonly maxEventBytes: number;
   /** False when the backend makes the ids of events appended without one. */
   private readonly makeIds: boolean;
   /** A stored event as callers see it: decoded, and upcast when the store has schemas. */
@@ -81,6 +89,7 @@ export class EventStore {
     this.log = this.impl.parts.log;
     this.capabilities = { ...this.log.capabilities, crossProcessNotifications: this.impl.parts.commits !== undefined };
     this.pageSize = checked.pageSize;
+    this.maxEventBytes = checked.maxEventBytes;
     this.makeIds = this.log.makesEventIds !== true;
     const schemas = (this.schemas = checked.schemas);
     this.decode = schemas ? (stored) => upcastEvent(schemas, decodeEvent(stored)) : decodeEvent;
@@ -115,7 +124,7 @@ export class EventStore {
     const { expectedRevision } = optionsObject('append options', options);
     const request = { stream, events, expectedRevision };
     // Without schemas, no await: an append stays one step from the call to the backend.
-    const prepared = prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds);
+    const prepared = prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds, this.maxEventBytes);
     const [result] = await this.log.appendBatch([prepared]);
     this.wakeup.bump();
     return result!;
@@ -129,7 +138,7 @@ export class EventStore {
     }
     if (requests.length > 1 && !this.capabilities.multiStreamAppend) throw new NotSupportedError('multi-stream appends', this.backend);
     const batch: PreparedAppend[] = [];
-    for (const request of requests) batch.push(prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds));
+    for (const request of requests) batch.push(prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds, this.maxEventBytes));
     const streams = new Set<string>();
     const ids = new Set<string>();
     for (const { stream, events } of batch) {
@@ -374,13 +383,17 @@ function optionsObject<T extends object>(argument: string, value: T | undefined)
 }
 
 /** Checks the core's options; openers call it before they connect, so bad options leave nothing open. */
-export function checkStoreOptions(options: EventStoreOptions): { pageSize: number; schemas: EventSchemas | undefined } {
+export function checkStoreOptions(options: EventStoreOptions): { pageSize: number; schemas: EventSchemas | undefined; maxEventBytes: number } {
   const { schemas } = options;
   if (schemas !== undefined && !isEventSchemas(schemas)) throw new InvalidArgumentError('schemas', schemas, 'event schemas made by defineEvents({ … })');
-  return { pageSize: assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE, schemas };
+  return {
+    pageSize: assertCount('pageSize', options.pageSize, 1) ?? DEFAULT_PAGE_SIZE,
+    schemas,
+    maxEventBytes: assertCount('maxEventBytes', options.maxEventBytes, 1) ?? DEFAULT_MAX_EVENT_BYTES,
+  };
 }
 
-function prepareAppend(request: AppendRequest, makeIds: boolean): PreparedAppend {
+function prepareAppend(request: AppendRequest, makeIds: boolean, maxEventBytes: number): PreparedAppend {
   if (typeof request !== 'object' || request === null) {
     throw new InvalidArgumentError('request', request, 'an object { stream, events, expectedRevision }');
   }
@@ -388,7 +401,7 @@ function prepareAppend(request: AppendRequest, makeIds: boolean): PreparedAppend
   return {
     stream,
     category: categoryOf(stream),
-    events: prepareEvents(stream, request.events, makeIds),
+    events: prepareEvents(stream, request.events, makeIds, maxEventBytes),
     expectedRevision: parseExpectedRevision(request.expectedRevision),
   };
 }

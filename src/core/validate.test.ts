@@ -26,6 +26,19 @@ describe('stream names', () => {
   });
 });
 
+describe('event size', () => {
+  it('counts the data and metadata JSON in UTF-8 bytes, against the limit given', () => {
+    // 'é' is one UTF-16 unit and two UTF-8 bytes: 10 of them in a string are 22 bytes of JSON, plus '{}'.
+    expect(prepareEvents('blob-1', [{ type: 'T', data: 'é'.repeat(10) }], true, 24)).toHaveLength(1);
+    expect(() => prepareEvents('blob-1', [{ type: 'T', data: 'é'.repeat(10) }], true, 23)).toThrow(
+      expect.objectContaining({ code: 'ANNALS_EVENT_TOO_LARGE', bytes: 24, limit: 23, index: 0 }),
+    );
+    expect(() => prepareEvents('blob-1', [{ type: 'T' }, { type: 'T', data: null, metadata: { note: 'x'.repeat(20) } }], true, 20)).toThrow(
+      expect.objectContaining({ code: 'ANNALS_EVENT_TOO_LARGE', index: 1, bytes: 4 + 31 }),
+    );
+  });
+});
+
 describe('event data', () => {
   it('finds what a JSON round trip would change, with its path', () => {
     expect(jsonProblem({ a: [1, { b: () => 1 }] }, 'data')).toMatchObject({ path: 'data.a[1].b' });

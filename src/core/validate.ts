@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateEventIdError, InvalidArgumentError, InvalidEventError, InvalidStreamNameError } from './errors.js';
+import { DuplicateEventIdError, EventTooLargeError, InvalidArgumentError, InvalidEventError, InvalidStreamNameError } from './errors.js';
 import type { EventInput, ExpectedRevision } from './types.js';
 
 export const MAX_STREAM_NAME_LENGTH = 200;
 export const MAX_EVENT_TYPE_LENGTH = 200;
+/** The default largest event a store takes: its data and metadata as JSON, in UTF-8 bytes (1 MiB). */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 
 // C0 and C1 control characters, DEL included.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -52,8 +54,11 @@ export function categoryOf(stream: string): string {
   return dash < 0 ? stream : stream.slice(0, dash);
 }
 
-/** `makeIds`: false when the backend makes the ids of events given without one (their `id` is then ''). */
-export function prepareEvents(stream: string, events: unknown, makeIds = true): PreparedEvent[] {
+/**
+ * `makeIds`: false when the backend makes the ids of events given without one (their `id` is then '').
+ * `maxEventBytes`: the largest event's data and metadata JSON, in UTF-8 bytes.
+ */
+export function prepareEvents(stream: string, events: unknown, makeIds = true, maxEventBytes = DEFAULT_MAX_EVENT_BYTES): PreparedEvent[] {
   if (!Array.isArray(events)) throw new InvalidArgumentError('events', events, 'an array of events');
   if (events.length === 0) throw new InvalidArgumentError('events', events, 'at least one event to append');
   // Only given ids can repeat within a call: a generated one is a fresh random UUID.
@@ -61,6 +66,11 @@ export function prepareEvents(stream: string, events: unknown, makeIds = true): 
   const prepared = new Array<PreparedEvent>(events.length);
   for (let index = 0; index < events.length; index++) {
     const event = prepareEvent(stream, events[index], index, makeIds);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long event is measured exactly.
+    if ((event.data.length + event.metadata.length) * 3 > maxEventBytes) {
+      const bytes = Buffer.byteLength(event.data) + Buffer.byteLength(event.metadata);
+      if (bytes > maxEventBytes) throw new EventTooLargeError(index, stream, bytes, maxEventBytes);
+    }
     if (!event.generated) {
       given ??= new Set();
       if (given.has(event.id)) throw new DuplicateEventIdError(event.id, stream);

@@ -37,6 +37,7 @@ const POSITIVE_INTEGERS = ['poolSize', 'statementTimeoutMs', 'connectionTimeoutM
 const URL_OPTIONS: UrlOptionSpec = {
   schema: 'text',
   migrate: 'flag',
+  maxEventBytes: 'positive integer',
   ...Object.fromEntries(POSITIVE_INTEGERS.map((name) => [name, 'positive integer' as const])),
 };
 

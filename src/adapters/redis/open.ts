@@ -14,7 +14,7 @@ export type RedisStoreOptions = RedisOptions & EventStoreOptions;
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
 /** Annals' options in a `redis://` URL's query, the core's `pageSize` too. */
-const URL_OPTIONS = { keyPrefix: 'text', pollIntervalMs: 'positive integer', pageSize: 'positive integer' } as const;
+const URL_OPTIONS = { keyPrefix: 'text', pollIntervalMs: 'positive integer', pageSize: 'positive integer', maxEventBytes: 'positive integer' } as const;
 /**
  * ioredis takes every query parameter as a connection option, as text, and over the options
  * given in code: so only `family` (which it parses as a number) is left to it. Every other

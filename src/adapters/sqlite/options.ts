@@ -40,6 +40,7 @@ const URL_OPTIONS = {
   busyTimeoutMs: 'positive integer',
   pollIntervalMs: 'positive integer',
   pageSize: 'positive integer',
+  maxEventBytes: 'positive integer',
   migrate: 'flag',
   readonly: 'flag',
   create: 'flag',

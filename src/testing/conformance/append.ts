@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import { anEvent, collect, expectError, expectUnchanged, resultOf, snapshot, someEvents, unchecked, UUID_PATTERN } from './helpers.js';
 import type { AppendRequest, EventInput } from '../../core/types.js';
 import type { EventStore } from '../../core/event-store.js';
+import { DEFAULT_MAX_EVENT_BYTES } from '../../core/validate.js';
 import type { Fixture, Suite } from './suite.js';
 
 export function appendTests(suite: Suite): void {
@@ -81,6 +82,22 @@ export function appendTests(suite: Suite): void {
       expect(error.field).toBe('type');
       await expectUnchanged(store, before);
       expect(await store.getEvent(good.id)).toBeUndefined();
+    });
+
+    suite.test('takes an event of exactly the default 1 MiB, and refuses one byte more with ANNALS_EVENT_TOO_LARGE, writing nothing', async (f) => {
+      const store = await f.store();
+      // The size is the data's and metadata's JSON in UTF-8: '"…"' adds 2 bytes, metadata '{}' 2 more.
+      const largest = 'x'.repeat(DEFAULT_MAX_EVENT_BYTES - 4);
+      const taken = await store.append('blob-1', [{ type: 'Stored', data: largest }]);
+      const [stored] = await collect(store.readStream('blob-1'));
+      expect(stored!.data).toBe(largest);
+      const before = await snapshot(store, ['blob-1', 'blob-2']);
+      const small = anEvent();
+      const error = await expectError(store.appendMany([{ stream: 'blob-2', events: [small] }, { stream: 'blob-1', events: [anEvent(), { type: 'Stored', data: `${largest}x` }] }]), 'ANNALS_EVENT_TOO_LARGE');
+      expect(error).toMatchObject({ index: 1, stream: 'blob-1', bytes: DEFAULT_MAX_EVENT_BYTES + 1, limit: DEFAULT_MAX_EVENT_BYTES });
+      await expectUnchanged(store, before);
+      expect(await store.getEvent(small.id)).toBeUndefined();
+      expect(await store.headPosition()).toBe(taken.position);
     });
   });
 
