@@ -19,6 +19,11 @@ const DEFAULT_STORE = 'sqlite:./annals.db';
 // A closed stderr must not crash the process while it reports something else.
 process.stderr.on('error', () => {});
 
+// A variable set to nothing is not set: `ANNALS_SCHEMAS= annals read x` uses no schemas.
+for (const variable of ['ANNALS_STORE', 'ANNALS_SCHEMAS']) {
+  if (process.env[variable] === '') delete process.env[variable];
+}
+
 // `--json` is known before commander has parsed anything, so that its own usage errors
 // (which may come first) can be printed as JSON too.
 const jsonRequested = process.argv.slice(2, argvEnd(process.argv)).includes('--json');

@@ -171,3 +171,13 @@ describe('program', () => {
     expect(result.stderr).toContain(`error: missing required argument 'stream'`);
   });
 });
+
+describe('environment variables', () => {
+  it('takes ANNALS_STORE and ANNALS_SCHEMAS set to nothing as not set', async () => {
+    // The default store, sqlite:./annals.db in the working directory, and no schemas.
+    const result = await ws.run(['append', 'order-1', 'OrderPlaced'], { env: { ANNALS_STORE: '', ANNALS_SCHEMAS: '' } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(existsSync(join(ws.dir, 'annals.db'))).toBe(true);
+  });
+});

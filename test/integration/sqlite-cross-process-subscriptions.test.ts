@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openStore, type EventStore, type RecordedEvent } from '../../src/index.js';
+import { EventStore, openStore, type RecordedEvent } from '../../src/index.js';
+import { openSqlite } from '../../src/adapters/sqlite/index.js';
+import { withRawDatabase } from '../helpers/raw-sqlite.js';
 import { collect, range } from '../helpers/collect.js';
 import { createTempDir } from '../helpers/temp-dir.js';
 import { killRunningWorkers, Worker, type AppenderReport } from '../helpers/worker.js';
@@ -76,5 +79,40 @@ describe('SQLite: subscriptions woken by other connections', () => {
     }
     await first.close();
     await second.close();
+  });
+});
+
+describe('SQLite: a page read while another connection commits', () => {
+  it("vouches for the page's own events when they were committed after it read the head", async () => {
+    // readAllPage reads the head, then the page, as two statements: another connection can
+    // commit between them. A short page must then not hand out a readThrough below its own
+    // last event, or the next page would hand that event out again.
+    const file = dir.file('between-statements.db');
+    const backend = await openSqlite(`sqlite:${file}`);
+    try {
+      const store = new EventStore(backend);
+      await store.append('ledger-1', [{ type: 'Opened' }]);
+      const statements = (backend.parts.log as unknown as { statements: { head: { get(): unknown } } }).statements;
+      const head = statements.head;
+      statements.head = {
+        get() {
+          const position = head.get();
+          // Another connection commits an event right after the head was read.
+          withRawDatabase(file, (db) => {
+            db.prepare(
+              `INSERT INTO annals_events (id, stream, category, revision, type, data, metadata, recorded_at) VALUES (?, 'ledger-2', 'ledger', 0, 'Opened', 'null', '{}', 0)`,
+            ).run(randomUUID());
+            db.prepare(`INSERT INTO annals_streams (stream, revision, deleted, truncated_before) VALUES ('ledger-2', 0, NULL, 0)`).run();
+          });
+          statements.head = head;
+          return position;
+        },
+      };
+      const page = await backend.parts.log.readAllPage({ after: 0, limit: 10 });
+      expect(page.events.map((e) => e.position)).toEqual([1, 2]);
+      expect(page.readThrough).toBe(2);
+    } finally {
+      await backend.close();
+    }
   });
 });

@@ -90,6 +90,6 @@ export function durabilityWarning(durability: RedisDurability, server: string): 
     `The Redis store at ${server} can lose acknowledged appends: ${durability.risk}. ` +
     `To use Redis as a store of record, run it with 'appendonly yes' and 'appendfsync always' ` +
     `(in redis.conf, or CONFIG SET followed by CONFIG REWRITE), and a maxmemory-policy that never evicts ` +
-    `(noeviction). The adapter's 'durability' property reports these settings.`
+    `(noeviction). The store's 'durability' property reports these settings.`
   );
 }

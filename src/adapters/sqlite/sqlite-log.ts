@@ -133,7 +133,10 @@ export class SqliteLog implements EventLog {
         : types === undefined ? s.allByCategory.all(category!, after, limit)
         : category === undefined ? s.allByTypes.all(after, JSON.stringify(types), limit)
         : s.allByCategoryAndTypes.all(category, after, JSON.stringify(types), limit);
-      return { events, readThrough: events.length === limit ? events[limit - 1]!.position : Math.max(after, head) };
+      // The two statements are two snapshots: the page may hold events committed after the
+      // head was read, and a short page vouches for everything up to its own last event too.
+      const readThrough = events.length === limit ? events[limit - 1]!.position : Math.max(after, head, events.at(-1)?.position ?? 0);
+      return { events, readThrough };
     });
   }
 

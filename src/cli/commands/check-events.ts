@@ -47,14 +47,14 @@ export function registerCheckEvents(program: Command): void {
           } else if (check.status === 'ok') {
             tally.ok++;
           }
-          if (tally.checked % 1000 === 0) task.update(head === 0 ? 1 : Math.min(1, event.position / head), `${tally.checked} events, ${tally.failed} failed`);
+          if (tally.checked % 1000 === 0) task.update(head === 0 ? 1 : Math.min(1, event.position / head), `${plural(tally.checked, 'event')}, ${tally.failed} failed`);
         }
         const summary = { ...tally, unregisteredTypes: Object.fromEntries(unregisteredTypes) };
         const human = [
           `checked ${plural(tally.checked, 'event')}: ${tally.ok} ok, ${tally.failed} failed, ${tally.unregistered} of types without a schema` +
             (unregisteredTypes.size > 0 ? ` (${[...unregisteredTypes].map(([type, count]) => `${type} ×${count}`).join(', ')})` : ''),
         ];
-        task.done(`${tally.checked} events, ${tally.failed} failed`);
+        task.done(`${plural(tally.checked, 'event')}, ${tally.failed} failed`);
         await out.result({ summary }, human);
         if (tally.failed > 0) process.exitCode = EXIT.failure;
       }),
