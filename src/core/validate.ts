@@ -25,7 +25,7 @@ export interface PreparedEvent {
   /**
    * True when the store generated the id: a fresh random UUID cannot be recorded already, so
    * backends skip its idempotency look-up (the unique key on ids still guards it). For a
-   * backend that makes its own ids (StorageAdapter.makesEventIds), `id` is then ''.
+   * backend that makes its own ids (EventLog.makesEventIds), `id` is then ''.
    */
   readonly generated: boolean;
 }
