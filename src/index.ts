@@ -1,3 +1,8 @@
+/**
+ * The event store and its types, `openStore`, the errors, the command side (deciders,
+ * `handleCommand`, `loadState`), event schemas, and the memory backend.
+ * @module annals
+ */
 export * from './core/types.js';
 export * from './core/errors.js';
 export { categoryOf, DEFAULT_MAX_EVENT_BYTES, MAX_STREAM_NAME_LENGTH } from './core/validate.js';

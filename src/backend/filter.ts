@@ -1,8 +1,11 @@
 import { categoryOf } from '../core/validate.js';
 import type { StoredEvent } from './parts.js';
 
+/** The filter of readAll and subscribe: a category, event types, or both. */
 export interface EventFilter {
+  /** Only events of streams in this category. */
   readonly category?: string;
+  /** Only events of these types. */
   readonly types?: readonly string[];
 }
 

@@ -1,4 +1,8 @@
-// annals/adapter: what an adapter author needs to build a backend of parts (docs/adapters.md).
+/**
+ * What an adapter author needs to build a backend of parts: the part interfaces, the stream
+ * rules, refusals, watchers, migrations and URL options (docs/adapters.md).
+ * @module annals/adapter
+ */
 export {
   ALL_CAPABILITIES,
   requirePart,

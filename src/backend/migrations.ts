@@ -2,12 +2,15 @@ import { MigrationRequiredError, SchemaVersionError } from '../core/errors.js';
 
 /** A store's schema version, and the version found on open, before any migration ran. */
 export interface SchemaState {
+  /** The version the store is at now. */
   readonly version: number;
+  /** The version found on open, before any migration ran; equal to `version` when none ran. */
   readonly migratedFrom: number;
 }
 
 /** What every migration has; a backend adds how to apply it (SQL text, a function). */
 export interface Migration {
+  /** The version the migration brings a store to; migrations are listed in rising order. */
   readonly version: number;
 }
 

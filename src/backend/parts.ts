@@ -20,6 +20,7 @@ export interface Backend {
   readonly durability: Durability;
   /** The database schema's version, for backends that version one. */
   readonly schema?: SchemaState;
+  /** The parts the backend provides: the log, and the optional ones it has. */
   readonly parts: BackendParts;
   /** Releases what the parts share (a connection, a pool, timers); every part is unusable after. */
   close(): Promise<void>;
@@ -30,20 +31,26 @@ export interface Backend {
  * leases, read models, a stream catalogue) join this interface as optional members.
  */
 export interface BackendParts {
+  /** The event log: appends, reads, deletes and truncation. */
   readonly log: EventLog;
+  /** One snapshot per stream; without it, the store's saveSnapshot and loadSnapshot throw ANNALS_NOT_SUPPORTED. */
   readonly snapshots?: SnapshotStore;
   /** Absent where only this store's own object can write (memory): its appends wake its subscribers directly. */
   readonly commits?: CommitSignal;
 }
 
+/** The name of a part, as `EventStore.provides` and `requirePart` take it. */
 export type PartName = keyof BackendParts;
 
 /** The append, delete and truncate variants a log supports; the core refuses the others with ANNALS_NOT_SUPPORTED. */
 export interface Capabilities {
   /** appendMany writes several streams in one atomic call. */
   readonly multiStreamAppend: boolean;
+  /** deleteStream with `mode: 'soft'`. */
   readonly softDelete: boolean;
+  /** deleteStream with `mode: 'hard'`. */
   readonly hardDelete: boolean;
+  /** truncateStream. */
   readonly truncate: boolean;
 }
 
@@ -64,6 +71,7 @@ export interface Durability {
  * atomically with the write, wherever they run.
  */
 export interface EventLog {
+  /** The variants of append, delete and truncate this log supports. */
   readonly capabilities: Capabilities;
   /**
    * True when the log makes the ids of events appended without one: the core then hands it
@@ -72,15 +80,18 @@ export interface EventLog {
   readonly makesEventIds?: boolean;
   /** Checks every part (expected revision, idempotency, deletion) and writes all of them, or nothing. */
   appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]>;
+  /** Up to `query.limit` events of the stream from `query.fromRevision`, in the query's direction; none for a stream without events. */
   readStreamPage(query: StreamPageQuery): Promise<StoredEvent[]>;
   /** Events after `query.after` that pass the filter, in position order, and how far they cover the log. */
   readAllPage(query: AllPageQuery): Promise<AllPage>;
+  /** The event with this id (a lower-case UUID), or undefined when none is recorded. */
   getEvent(id: string): Promise<StoredEvent | undefined>;
   /**
    * A position such that every event after it is yet to be handed to readers: the last position
    * assigned (0 when none), or, where commits can land out of order, the last one that is final.
    */
   headPosition(): Promise<number>;
+  /** The stream's state; a stream never written is `{ exists: false, revision: -1, deleted: false, truncatedBefore: 0 }`. */
   streamInfo(stream: string): Promise<StreamInfo>;
   /** Removes the stream's events, and its snapshot where the backend has the snapshots part, in one atomic step. */
   deleteStream(stream: string, mode: Exclude<DeletedState, false>, expectedRevision: ExpectedRevision): Promise<void>;
@@ -94,7 +105,9 @@ export interface EventLog {
  * snapshot's revision, removes it (the log's delete and truncate do that, atomically).
  */
 export interface SnapshotStore {
+  /** Stores the stream's snapshot, unless the stored one has a higher revision. */
   save(stream: string, snapshot: StoredSnapshot): Promise<void>;
+  /** The stream's snapshot as stored, or undefined when it has none. */
   load(stream: string): Promise<StoredSnapshot | undefined>;
 }
 
@@ -112,42 +125,63 @@ export interface CommitSignal {
 
 /** One stream's part of an append, checked and serialised by the core. */
 export interface PreparedAppend {
+  /** The stream, its name checked. */
   readonly stream: string;
+  /** The stream's category (categoryOf), for backends that index it. */
   readonly category: string;
+  /** The events, in order: at least one. */
   readonly events: readonly PreparedEvent[];
+  /** The call's expected revision (`'any'` when it gave none). */
   readonly expectedRevision: ExpectedRevision;
 }
 
 /** An event as a backend hands it back: JSON still as text, the time as epoch milliseconds. */
 export interface StoredEvent {
+  /** The event's UUID, in lower case. */
   readonly id: string;
+  /** The event's type. */
   readonly type: string;
+  /** JSON text of the data. */
   readonly data: string;
+  /** JSON text of the metadata. */
   readonly metadata: string;
+  /** The stream the event belongs to. */
   readonly stream: string;
+  /** Its revision in the stream. */
   readonly revision: number;
+  /** Its global position. */
   readonly position: number;
+  /** When it was committed, in milliseconds since the epoch. */
   readonly recordedAt: number;
 }
 
+/** A page of one stream, as the core asks the log for it. */
 export interface StreamPageQuery {
+  /** The stream to read. */
   readonly stream: string;
   /** Inclusive; forwards reads revisions >= it, backwards reads revisions <= it. */
   readonly fromRevision: number;
+  /** Rising or falling revisions. */
   readonly direction: Direction;
+  /** The most events to return. */
   readonly limit: number;
 }
 
+/** A page of the whole log, as the core asks the log for it. */
 export interface AllPageQuery {
   /** Exclusive: only positions greater than this. */
   readonly after: number;
+  /** Only events of streams in this category. */
   readonly category?: string;
+  /** Only events of these types. */
   readonly types?: readonly string[];
+  /** The most events to return. */
   readonly limit: number;
 }
 
 /** A page of the log, in position order. */
 export interface AllPage {
+  /** The events that pass the filter, at most `limit`, in position order. */
   readonly events: StoredEvent[];
   /**
    * How far the page covers the log: no event that passes the filter, now or ever, has a

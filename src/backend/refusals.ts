@@ -20,6 +20,7 @@ export type Refusal =
   | 'ANNALS_STREAM_NOT_FOUND'
   | 'ANNALS_INVALID_ARGUMENT';
 
+/** The typed error for a refusal's code and facts; undefined for a code that is not a Refusal. */
 export function refusalError(code: string, facts: Record<string, unknown>): AnnalsError | undefined {
   const stream = String(facts.stream);
   switch (code as Refusal) {

@@ -13,27 +13,48 @@ import type {
 import type { SchemaState } from './migrations.js';
 
 /**
- * The single interface backends implemented before they were split into parts.
+ * A backend as one object: the log's, the snapshot store's and the commit signal's methods
+ * together.
  * @deprecated Build a Backend of parts instead (docs/adapters.md); `new EventStore(adapter)`
  * still accepts one of these and wraps it with `backendOfStorageAdapter`.
  */
 export interface StorageAdapter {
+  /** As Backend.name. */
   readonly name: string;
-  readonly capabilities: Capabilities & { readonly crossProcessNotifications?: boolean };
+  /** As EventLog.capabilities. */
+  readonly capabilities: Capabilities & {
+    /** Ignored: the store has a commit signal when `watchExternalCommits` is there. */
+    readonly crossProcessNotifications?: boolean;
+  };
+  /** As Backend.durability. */
   readonly durability: Durability;
+  /** As Backend.schema. */
   readonly schema?: SchemaState;
+  /** As EventLog.makesEventIds. */
   readonly makesEventIds?: boolean;
+  /** As EventLog.appendBatch. */
   appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]>;
+  /** As EventLog.readStreamPage. */
   readStreamPage(query: StreamPageQuery): Promise<StoredEvent[]>;
+  /** The events of EventLog.readAllPage, without `readThrough`. */
   readAllPage(query: AllPageQuery): Promise<StoredEvent[]>;
+  /** As EventLog.getEvent. */
   getEvent(id: string): Promise<StoredEvent | undefined>;
+  /** As EventLog.headPosition. */
   headPosition(): Promise<number>;
+  /** As EventLog.streamInfo. */
   streamInfo(stream: string): Promise<StreamInfo>;
+  /** As EventLog.deleteStream. */
   deleteStream(stream: string, mode: Exclude<DeletedState, false>, expectedRevision: ExpectedRevision): Promise<void>;
+  /** As EventLog.truncateStream. */
   truncateStream(stream: string, before: number): Promise<void>;
+  /** As SnapshotStore.save. */
   saveSnapshot(stream: string, snapshot: StoredSnapshot): Promise<void>;
+  /** As SnapshotStore.load. */
   loadSnapshot(stream: string): Promise<StoredSnapshot | undefined>;
+  /** As CommitSignal.watch; absent where only this object writes. */
   watchExternalCommits?(listener: () => void): () => void;
+  /** As Backend.close. */
   close(): Promise<void>;
 }
 
@@ -41,7 +62,7 @@ export interface StorageAdapter {
  * A StorageAdapter seen as a Backend of parts. Its pages vouch only for the events they hold
  * (`readThrough` is the last one's position), so a filtered subscription on it moves on only
  * when an event matches.
- * @deprecated For adapters written before the split; new ones build their parts directly.
+ * @deprecated Build the parts of a Backend directly (docs/adapters.md).
  */
 export function backendOfStorageAdapter(adapter: StorageAdapter): Backend {
   const log: EventLog = {

@@ -14,24 +14,41 @@ export interface StreamState {
   readonly revision: number;
   /** False once soft-deleted, until the next append. */
   readonly exists: boolean;
+  /** Whether the stream is soft- or hard-deleted. */
   readonly deleted: DeletedState;
   /** Revisions below this were removed by a truncate or a soft delete. */
   readonly truncatedBefore: number;
 }
 
+/** The state of a stream never written. */
 export const NO_STREAM: StreamState = { revision: -1, exists: false, deleted: false, truncatedBefore: 0 };
 
 /** Where an event id is already recorded. */
 export interface RecordedId {
+  /** The event id. */
   readonly id: string;
+  /** The stream that holds it. */
   readonly stream: string;
+  /** Its revision there. */
   readonly revision: number;
+  /** Its global position. */
   readonly position: number;
 }
 
+/** What an append does: return the result recorded by the call it retries, or write from `firstRevision`. */
 export type AppendPlan =
-  | { readonly kind: 'idempotent'; readonly result: AppendResult }
-  | { readonly kind: 'write'; readonly firstRevision: number };
+  | {
+      /** An exact retry: write nothing. */
+      readonly kind: 'idempotent';
+      /** The result of the append it retries. */
+      readonly result: AppendResult;
+    }
+  | {
+      /** Write the events. */
+      readonly kind: 'write';
+      /** The revision of the first event to write. */
+      readonly firstRevision: number;
+    };
 
 // The rules of appends, deletes and truncates, shared by the backends that decide in
 // TypeScript inside a transaction (memory, SQLite). Backends that decide inside the
@@ -51,6 +68,7 @@ export function planAppend(append: PreparedAppend, state: StreamState, recorded:
   return { kind: 'write', firstRevision: state.revision + 1 };
 }
 
+/** Refuses the expected revision if the stream's state does not match it (WrongExpectedRevisionError). */
 export function checkExpectedRevision(stream: string, expected: ExpectedRevision, state: StreamState): void {
   const actual = actualRevision(state);
   const ok =
@@ -97,6 +115,7 @@ function idempotentResult(append: PreparedAppend, recorded: readonly RecordedId[
   return { stream, streamRevision: last.revision, position: last.position };
 }
 
+/** What a delete does: nothing (a soft delete of a stream without events), a soft delete, or a hard delete. */
 export type DeletePlan = 'nothing' | 'soft' | 'hard';
 
 /**

@@ -8,6 +8,7 @@ import { assertCount } from '../core/validate.js';
  */
 export type UrlOptionKind = 'text' | 'positive integer' | 'flag';
 
+/** A backend's URL options: each name and how its value is read. */
 export type UrlOptionSpec = Readonly<Record<string, UrlOptionKind>>;
 
 /**

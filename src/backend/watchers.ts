@@ -9,6 +9,7 @@ export class Watchers {
 
   constructor(private readonly resource: { start(): void; stop(): void }) {}
 
+  /** True while at least one listener is there (and so the resource runs). */
   get active(): boolean {
     return this.listeners.size > 0;
   }
@@ -23,6 +24,7 @@ export class Watchers {
     };
   }
 
+  /** Calls every listener: something may have been committed. */
   wake(): void {
     for (const listener of [...this.listeners]) listener();
   }

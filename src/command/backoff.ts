@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The wait between retries of a conflicting command: exponential, with full jitter (backoffDelay). */
 export interface Backoff {
   /** The cap of the first wait, in milliseconds. Default 10. */
   readonly initialMs?: number;
@@ -7,7 +8,13 @@ export interface Backoff {
   readonly maxMs?: number;
 }
 
-export const DEFAULT_BACKOFF = { initialMs: 10, maxMs: 1000 } as const;
+/** The backoff handleCommand uses when none is given. */
+export const DEFAULT_BACKOFF = {
+  /** The cap of the first wait, in milliseconds. */
+  initialMs: 10,
+  /** The longest wait, in milliseconds. */
+  maxMs: 1000,
+} as const;
 
 /**
  * The wait before retry number `retry` (1, 2, …): a random time between 0 and

@@ -10,11 +10,15 @@ import type { CommandResult } from './result.js';
  */
 export class CommandHandler<State, Command, Event extends DecidedEvent> {
   constructor(
+    /** The store the commands' streams are in. */
     readonly store: CommandStore,
+    /** The decider of this kind of stream. */
     readonly decider: Decider<State, Command, Event>,
+    /** Options for every call, under each call's own. */
     readonly defaults: HandleCommandOptions = {},
   ) {}
 
+  /** Handles one command on one stream, as `handleCommand` does, with the defaults under `options`. */
   handle(stream: string, command: Command, options?: HandleCommandOptions): Promise<CommandResult<State, Event>> {
     return handleCommand(this.store, this.decider, stream, command, { ...this.defaults, ...options });
   }

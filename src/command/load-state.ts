@@ -15,7 +15,9 @@ export function keepsSnapshots(store: CommandStore): boolean {
   return store.loadSnapshot !== undefined && store.saveSnapshot !== undefined && store.provides?.('snapshots') !== false;
 }
 
+/** A stream's state as `loadState` folded it, and the expected revision to append with. */
 export interface LoadedState<State> {
+  /** The state folded from the stream's events (from its snapshot, when one was used). */
   readonly state: State;
   /** The revision of the stream's last event, -1 when it has none. */
   readonly revision: number;
@@ -27,13 +29,22 @@ export interface LoadedState<State> {
 
 /**
  * Folds a stream's events into the decider's state, one page at a time (memory holds a page,
- * never the stream). `maxCount` stops after that many events (to rebuild the state as it was).
+ * never the stream). `maxCount` stops after that many events (to rebuild the state as it was);
+ * with `snapshotVersion`, it starts from the stream's snapshot of that version, when there is one.
+ * The result's `expectedRevision` is what an append of the decided events must give: a stream
+ * written meanwhile then fails with WrongExpectedRevisionError, and the caller loads again
+ * (`handleCommand` does all of this, with retries).
  */
 export async function loadState<State, Event extends DecidedEvent>(
   store: CommandStore,
   decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>,
   stream: string,
-  options: { readonly maxCount?: number; readonly snapshotVersion?: string | number } = {},
+  options: {
+    /** Fold at most this many events, from the start of the stream (no snapshot is used). */
+    readonly maxCount?: number;
+    /** Start from the stream's snapshot when it has this version (SnapshotPolicy.version). */
+    readonly snapshotVersion?: string | number;
+  } = {},
 ): Promise<LoadedState<State>> {
   for (;;) {
     let state = decider.initialState();
@@ -66,7 +77,7 @@ export async function loadState<State, Event extends DecidedEvent>(
 
 /**
  * The decider's view of a recorded event: its type, data and metadata. Events of the stream are
- * taken to be the decider's (typed schemas that check this are coming with event schemas).
+ * taken to be the decider's; a store opened with `schemas` checks their data.
  */
 export function toDecidedEvent<Event extends DecidedEvent>(recorded: RecordedEvent): Event {
   return { type: recorded.type, data: recorded.data, metadata: recorded.metadata } as unknown as Event;

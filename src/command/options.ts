@@ -2,6 +2,7 @@ import { InvalidArgumentError, type WrongExpectedRevisionError } from '../core/e
 import type { EventMetadata } from '../core/types.js';
 import { DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 
+/** Options of `handleCommand` and `CommandHandler.handle`: idempotency, metadata, retries, hooks. */
 export interface HandleCommandOptions {
   /**
    * The command's id, which makes handling it idempotent: its events get ids derived from it and
@@ -25,6 +26,7 @@ export interface HandleCommandOptions {
   readonly onSnapshotError?: (error: unknown, stream: string) => void;
 }
 
+/** The conflicts handleCommand retries when `maxRetries` is not given. */
 export const DEFAULT_MAX_RETRIES = 5;
 
 export interface ResolvedOptions {

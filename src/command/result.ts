@@ -6,6 +6,7 @@ export type RecordedOf<Event extends DecidedEvent> = Event extends unknown
   ? RecordedEvent<Event['type'], Event extends { readonly data: infer Data } ? Data : null>
   : never;
 
+/** What `handleCommand` returns: the events appended, the new state, and where the stream stands. */
 export interface CommandResult<State, Event extends DecidedEvent> {
   /** The events the command appended, as recorded (ids, revisions, positions, metadata). Empty when it decided none. */
   readonly events: readonly RecordedOf<Event>[];

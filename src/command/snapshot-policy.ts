@@ -17,6 +17,7 @@ export interface SnapshotPolicy<State, Event extends DecidedEvent> {
   readonly when?: (state: State, event: Event) => boolean;
 }
 
+/** The events between snapshots when a policy gives neither `every` nor `when`. */
 export const DEFAULT_SNAPSHOT_EVERY = 100;
 
 export interface ResolvedSnapshotPolicy<State, Event extends DecidedEvent> {

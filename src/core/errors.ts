@@ -34,12 +34,15 @@ export type AnnalsErrorCode = (typeof ERROR_CODES)[number];
  * (docs/errors.md lists them); `hint` says what to do; the other fields carry the facts.
  */
 export abstract class AnnalsError extends Error {
+  /** The stable code that names this kind of error (docs/errors.md). */
   abstract readonly code: AnnalsErrorCode;
   /** True when the same call may succeed if tried again unchanged. */
   readonly retryable: boolean = false;
 
   constructor(
+    /** What went wrong, with the offending values: the first part of `message`. */
     readonly problem: string,
+    /** What to do about it: the rest of `message`. */
     readonly hint: string,
     options?: { cause?: unknown },
   ) {
@@ -57,14 +60,18 @@ export abstract class AnnalsError extends Error {
   }
 }
 
+/** An expected revision as messages write it: `revision 3`, `'no_stream'`. */
 export function describeExpected(expected: ExpectedRevision): string {
   return typeof expected === 'number' ? `revision ${expected}` : `'${expected}'`;
 }
 
+/** An append or delete whose expected revision does not match the stream. Nothing was written. */
 export class WrongExpectedRevisionError extends AnnalsError {
   readonly code = 'ANNALS_WRONG_EXPECTED_REVISION';
   constructor(
+    /** The stream the call wrote to. */
     readonly stream: string,
+    /** The call's expected revision. */
     readonly expected: ExpectedRevision,
     /** The stream's current revision, or -1 when it has no events. */
     readonly actual: number,
@@ -76,14 +83,26 @@ export class WrongExpectedRevisionError extends AnnalsError {
   }
 }
 
+/**
+ * An event id already recorded where the call is not an exact retry, or one id twice in a call.
+ * Nothing was written.
+ */
 export class DuplicateEventIdError extends AnnalsError {
   readonly code = 'ANNALS_DUPLICATE_EVENT_ID';
   constructor(
+    /** The id. */
     readonly eventId: string,
     /** The stream the call tried to append to. */
     readonly stream: string,
     /** Where the id is already recorded, when it is (absent for a duplicate within one call). */
-    readonly existing?: { readonly stream: string; readonly revision: number; readonly position: number },
+    readonly existing?: {
+      /** The stream that holds the event. */
+      readonly stream: string;
+      /** Its revision in that stream. */
+      readonly revision: number;
+      /** Its global position. */
+      readonly position: number;
+    },
   ) {
     super(
       existing
@@ -95,10 +114,13 @@ export class DuplicateEventIdError extends AnnalsError {
   }
 }
 
+/** A stream name that breaks the naming rule (docs/concepts.md#streams). */
 export class InvalidStreamNameError extends AnnalsError {
   readonly code = 'ANNALS_INVALID_STREAM_NAME';
   constructor(
+    /** The value given as the name. */
     readonly stream: unknown,
+    /** Which rule it breaks. */
     readonly reason: string,
   ) {
     super(
@@ -108,6 +130,10 @@ export class InvalidStreamNameError extends AnnalsError {
   }
 }
 
+/**
+ * An event that is not `{ type, data?, metadata?, id? }` of JSON values, or whose data its
+ * type's schema refuses. Nothing was written.
+ */
 export class InvalidEventError extends AnnalsError {
   readonly code = 'ANNALS_INVALID_EVENT';
   constructor(
@@ -115,10 +141,17 @@ export class InvalidEventError extends AnnalsError {
     readonly index: number,
     /** The part of the event that is wrong, e.g. `type`, `data.items[2]`, `metadata`. */
     readonly field: string,
+    /** What is wrong with it. */
     readonly reason: string,
+    /** The stream the call appended to, when known. */
     readonly stream?: string,
     /** When the event's type has a schema (defineEvents) that refused it: every issue it found. */
-    readonly issues?: readonly { readonly field: string; readonly message: string }[],
+    readonly issues?: readonly {
+      /** Where in the event, e.g. `data.amount`. */
+      readonly field: string;
+      /** The schema's words. */
+      readonly message: string;
+    }[],
   ) {
     super(
       `Event #${index}${stream === undefined ? '' : ` for "${stream}"`} is invalid at ${field}: ${reason}` +
@@ -137,6 +170,7 @@ export class EventTooLargeError extends AnnalsError {
   constructor(
     /** Index of the offending event in the call. */
     readonly index: number,
+    /** The stream the call appended to. */
     readonly stream: string,
     /** Its data and metadata as JSON, in UTF-8 bytes. */
     readonly bytes: number,
@@ -154,13 +188,19 @@ export class EventTooLargeError extends AnnalsError {
 export class EventDecodeError extends AnnalsError {
   readonly code = 'ANNALS_EVENT_UNDECODABLE';
   constructor(
+    /** The stored event's id. */
     readonly eventId: string,
+    /** Its stream. */
     readonly stream: string,
+    /** Its revision in the stream. */
     readonly revision: number,
+    /** Its global position. */
     readonly position: number,
+    /** Its type. */
     readonly type: string,
     /** The version the event was stored with (its metadata.schemaVersion; 1 when absent). */
     readonly version: unknown,
+    /** Why it cannot be decoded: a version newer than the schema's, a bad version, or the upcaster's error. */
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
@@ -172,21 +212,28 @@ export class EventDecodeError extends AnnalsError {
   }
 }
 
+/** An argument or option out of range or of the wrong kind, including a bad store URL option. */
 export class InvalidArgumentError extends AnnalsError {
   readonly code = 'ANNALS_INVALID_ARGUMENT';
   constructor(
+    /** The argument's or option's name. */
     readonly argument: string,
+    /** The value given. */
     readonly value: unknown,
+    /** What was expected, in words. */
     readonly expectation: string,
   ) {
     super(`Invalid ${argument}: ${safeDescribe(value)}.`, `Expected ${expectation}.`);
   }
 }
 
+/** A store URL whose scheme no store knows (`openStore`). */
 export class UnsupportedStoreUrlError extends AnnalsError {
   readonly code = 'ANNALS_UNSUPPORTED_STORE_URL';
   constructor(
+    /** The URL given. */
     readonly url: string,
+    /** The URL forms this version knows (SUPPORTED_URLS). */
     readonly supported: readonly string[],
   ) {
     super(
@@ -196,16 +243,24 @@ export class UnsupportedStoreUrlError extends AnnalsError {
   }
 }
 
+/** A call on a store after `close()`, including a read that was still paging. */
 export class StoreClosedError extends AnnalsError {
   readonly code = 'ANNALS_STORE_CLOSED';
-  constructor(readonly operation: string) {
+  constructor(
+    /** What the call tried to do, e.g. `append`. */
+    readonly operation: string,
+  ) {
     super(`Cannot ${operation}: the store is closed.`, `Open a new store with openStore(url).`);
   }
 }
 
+/** A write (append, delete, truncate) to a hard-deleted stream. Nothing was written. */
 export class StreamDeletedError extends AnnalsError {
   readonly code = 'ANNALS_STREAM_DELETED';
-  constructor(readonly stream: string) {
+  constructor(
+    /** The tombstoned stream. */
+    readonly stream: string,
+  ) {
     super(
       `Stream "${stream}" was hard-deleted and can never be written again; nothing was written.`,
       `Use another stream name. (A soft delete would have allowed the stream to be recreated.)`,
@@ -213,19 +268,26 @@ export class StreamDeletedError extends AnnalsError {
   }
 }
 
+/** Truncating a stream that has no events. Reads never throw it: a missing stream reads as empty. */
 export class StreamNotFoundError extends AnnalsError {
   readonly code = 'ANNALS_STREAM_NOT_FOUND';
   constructor(
+    /** The stream named. */
     readonly stream: string,
+    /** What the call tried to do, e.g. `truncate`. */
     readonly operation: string,
   ) {
     super(`Cannot ${operation}: stream "${stream}" has no events.`, `Check the stream name with streamInfo(stream).`);
   }
 }
 
+/** An event id that is not stored, where one is required (`annals get`; `store.getEvent` returns `undefined`). */
 export class EventNotFoundError extends AnnalsError {
   readonly code = 'ANNALS_EVENT_NOT_FOUND';
-  constructor(readonly eventId: string) {
+  constructor(
+    /** The id asked for. */
+    readonly eventId: string,
+  ) {
     super(
       `No event with id ${eventId} is recorded.`,
       `Check the id (a UUID). Events of deleted or truncated streams are removed and cannot be read.`,
@@ -233,10 +295,16 @@ export class EventNotFoundError extends AnnalsError {
   }
 }
 
+/**
+ * A feature the store lacks: a variant its `capabilities` leave out, or a part its backend does
+ * not provide. Nothing was written.
+ */
 export class NotSupportedError extends AnnalsError {
   readonly code = 'ANNALS_NOT_SUPPORTED';
   constructor(
+    /** What was asked for, e.g. `'truncate'`, `'the snapshots part'`. */
     readonly feature: string,
+    /** The backend's name. */
     readonly adapter: string,
   ) {
     super(
@@ -246,11 +314,17 @@ export class NotSupportedError extends AnnalsError {
   }
 }
 
+/**
+ * The store cannot do the work now: a lock held too long, a lost connection. Retryable; an append
+ * retried with the same event ids is idempotent.
+ */
 export class StoreUnavailableError extends AnnalsError {
   readonly code = 'ANNALS_STORE_UNAVAILABLE';
   override readonly retryable = true;
   constructor(
+    /** The backend's name. */
     readonly adapter: string,
+    /** What failed, in words. */
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
@@ -262,10 +336,13 @@ export class StoreUnavailableError extends AnnalsError {
   }
 }
 
+/** A write on a store opened with `readonly`, or on a file the process may not write. Nothing was written. */
 export class ReadOnlyStoreError extends AnnalsError {
   readonly code = 'ANNALS_STORE_READ_ONLY';
   constructor(
+    /** What the call tried to do, e.g. `append`. */
     readonly operation: string,
+    /** Where the store is: its path or server. */
     readonly location: string,
     options?: { cause?: unknown },
   ) {
@@ -277,11 +354,15 @@ export class ReadOnlyStoreError extends AnnalsError {
   }
 }
 
+/** A store whose schema is newer than this version of Annals knows. */
 export class SchemaVersionError extends AnnalsError {
   readonly code = 'ANNALS_SCHEMA_VERSION';
   constructor(
+    /** Where the store is: its path, server or key prefix. */
     readonly location: string,
+    /** The store's schema version. */
     readonly found: number,
+    /** The newest version this Annals knows. */
     readonly supported: number,
   ) {
     super(
@@ -291,11 +372,15 @@ export class SchemaVersionError extends AnnalsError {
   }
 }
 
+/** A store whose schema is older than this version needs, opened with `migrate: false` or `readonly`. */
 export class MigrationRequiredError extends AnnalsError {
   readonly code = 'ANNALS_MIGRATION_REQUIRED';
   constructor(
+    /** Where the store is: its path, server or key prefix. */
     readonly location: string,
+    /** The store's schema version. */
     readonly found: number,
+    /** The version this Annals needs. */
     readonly required: number,
   ) {
     super(
@@ -305,10 +390,13 @@ export class MigrationRequiredError extends AnnalsError {
   }
 }
 
+/** A store whose database driver package is not installed (`pg`, `ioredis`). */
 export class DriverMissingError extends AnnalsError {
   readonly code = 'ANNALS_DRIVER_MISSING';
   constructor(
+    /** The backend's name. */
     readonly adapter: string,
+    /** The package to install. */
     readonly driver: string,
     options?: { cause?: unknown },
   ) {
@@ -333,7 +421,9 @@ export type OpenFailure =
 export interface OpenTarget {
   /** A path (SQLite), or `host:port` (a server). */
   readonly location: string;
+  /** The database's name (a server). */
   readonly database?: string;
+  /** The user connecting (a server). */
   readonly user?: string;
 }
 
@@ -347,13 +437,19 @@ const TRANSIENT_OPEN_FAILURES: ReadonlySet<OpenFailure> = new Set(['connection r
  */
 export class StoreOpenError extends AnnalsError {
   readonly code = 'ANNALS_STORE_OPEN_FAILED';
+  /** True for `connection refused` and `timed out`, which may clear up by themselves. */
   override readonly retryable: boolean;
+  /** A path (SQLite), or `host:port` (a server). */
   readonly location: string;
+  /** The database's name (a server). */
   readonly database: string | undefined;
+  /** The user connecting (a server). */
   readonly user: string | undefined;
 
   constructor(
+    /** The backend's name. */
     readonly adapter: string,
+    /** Why it could not be opened. */
     readonly failure: OpenFailure,
     target: OpenTarget,
     /** The database's or the system's own words, when it gave some. */

@@ -34,8 +34,10 @@ import { assertSnapshotFits, decodeSnapshot, prepareSnapshot, type Snapshot, typ
 import { subscriptionEvents, subscriptionPages, type SubscriptionPage, type SubscriptionQuery } from './subscription.js';
 import { Wakeup } from './wakeup.js';
 
+/** Events fetched per page by reads and subscriptions when no `pageSize` is given. */
 export const DEFAULT_PAGE_SIZE = 500;
 
+/** Options of `new EventStore(backend, options)`, and of every `open…Store` function. */
 export interface EventStoreOptions {
   /** Events fetched per page by reads and subscriptions. Default 500. */
   readonly pageSize?: number;
@@ -64,6 +66,7 @@ export interface StoreCapabilities extends Capabilities {
  * their database.
  */
 export class EventStore {
+  /** The variants of append, delete and truncate the store supports, and whether others' commits wake it. */
   readonly capabilities: StoreCapabilities;
   /** The event types this store validates and upcasts, when it was opened with some. */
   readonly schemas: EventSchemas | undefined;
@@ -115,10 +118,21 @@ export class EventStore {
     return this.impl.schema;
   }
 
+  /** True once `close()` was called. */
   get closed(): boolean {
     return this.closing.signal.aborted;
   }
 
+  /**
+   * Appends events to a stream, atomically: all of them or none. Events without an id get a new
+   * UUID; re-appending the same ids at the same place returns the original result and writes
+   * nothing (an idempotent retry).
+   * @returns The stream's revision and the global position of the last event.
+   * @throws WrongExpectedRevisionError when the stream does not match `expectedRevision`; and
+   * InvalidEventError, EventTooLargeError, InvalidStreamNameError, InvalidArgumentError (no
+   * events, a bad expected revision), DuplicateEventIdError or StreamDeletedError; each of these
+   * leaves nothing written.
+   */
   async append(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult> {
     this.assertOpen('append');
     const { expectedRevision } = optionsObject('append options', options);
@@ -159,6 +173,11 @@ export class EventStore {
     return results;
   }
 
+  /**
+   * The stream's events, in revision order (or reversed), read a page at a time as the caller
+   * iterates. A stream that has no events, or does not exist, yields nothing. Options are checked
+   * at the call, not when iteration starts.
+   */
   readStream(stream: string, readOptions?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
     this.assertOpen('readStream');
     const options = optionsObject('readStream options', readOptions);
@@ -188,6 +207,11 @@ export class EventStore {
     });
   }
 
+  /**
+   * Every event of the log after `after`, in position order, optionally only those of a category
+   * or of some types; read a page at a time as the caller iterates. It ends when a page comes back
+   * short, so events committed meanwhile may be included; to follow new events, use `subscribe`.
+   */
   readAll(readOptions?: ReadAllOptions): AsyncIterable<RecordedEvent> {
     this.assertOpen('readAll');
     const options = optionsObject('readAll options', readOptions);
@@ -250,6 +274,7 @@ export class EventStore {
     return { log: this.log, commits: this.impl.parts.commits, wakeup: this.wakeup };
   }
 
+  /** The event with this id, or undefined when none is recorded (or its stream was deleted or truncated past it). */
   async getEvent(id: string): Promise<RecordedEvent | undefined> {
     this.assertOpen('getEvent');
     if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('id', id, 'an event id (a UUID string)');
@@ -268,11 +293,18 @@ export class EventStore {
     return this.log.headPosition();
   }
 
+  /** The stream's state: whether it has events, its last revision, whether it is deleted, where truncation left it. */
   async streamInfo(stream: string): Promise<StreamInfo> {
     this.assertOpen('streamInfo');
     return this.log.streamInfo(assertStreamName(stream));
   }
 
+  /**
+   * Removes the stream's events and its snapshot. Soft (the default): the stream reads as empty
+   * and may be written again, its revisions continuing. Hard: the name is tombstoned, and every
+   * later write to it throws StreamDeletedError.
+   * @throws WrongExpectedRevisionError when the stream does not match `expectedRevision`.
+   */
   async deleteStream(stream: string, deleteOptions?: DeleteStreamOptions): Promise<void> {
     this.assertOpen('deleteStream');
     const options = optionsObject('deleteStream options', deleteOptions);
@@ -284,6 +316,12 @@ export class EventStore {
     await this.log.deleteStream(stream, mode, expected);
   }
 
+  /**
+   * Removes the stream's events below revision `before`, for retention; the revision counter and
+   * the later events stay as they are.
+   * @throws StreamNotFoundError for a stream without events, StreamDeletedError for a hard-deleted
+   * one, InvalidArgumentError for `before` past the stream's revision + 1.
+   */
   async truncateStream(stream: string, options: TruncateStreamOptions): Promise<void> {
     this.assertOpen('truncateStream');
     assertStreamName(stream);
@@ -382,8 +420,18 @@ function optionsObject<T extends object>(argument: string, value: T | undefined)
   return value;
 }
 
-/** Checks the core's options; openers call it before they connect, so bad options leave nothing open. */
-export function checkStoreOptions(options: EventStoreOptions): { pageSize: number; schemas: EventSchemas | undefined; maxEventBytes: number } {
+/**
+ * Checks the core's options; openers call it before they connect, so bad options leave nothing open.
+ * @returns The options with their defaults filled in.
+ */
+export function checkStoreOptions(options: EventStoreOptions): {
+  /** Events per page. */
+  pageSize: number;
+  /** The event types to validate and upcast, if any. */
+  schemas: EventSchemas | undefined;
+  /** The largest event an append takes, in bytes. */
+  maxEventBytes: number;
+} {
   const { schemas } = options;
   if (schemas !== undefined && !isEventSchemas(schemas)) throw new InvalidArgumentError('schemas', schemas, 'event schemas made by defineEvents({ … })');
   return {

@@ -31,6 +31,7 @@ async function loadDriverModule<T>(adapter: string, driver: string, load: () => 
   }
 }
 
+/** The store URL forms `openStore` knows, as its error messages list them. */
 export const SUPPORTED_URLS = ['memory:', 'sqlite:<path>', 'postgres://<user>@<host>:<port>/<database>', 'redis://<host>:<port>/<db>'];
 
 /**

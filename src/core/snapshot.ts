@@ -8,20 +8,25 @@ export interface SnapshotInput<State = JsonValue> {
   readonly revision: number;
   /** The version of the state's shape, chosen by its owner: a snapshot of another version is stale. */
   readonly version: string | number;
+  /** The state folded from events 0 to `revision`, a JSON value. */
   readonly state: State;
 }
 
 /** A stream's snapshot as stored: what was saved, and when. */
 export interface Snapshot<State = JsonValue> extends SnapshotInput<State> {
+  /** When it was saved, by the saving process's clock. */
   readonly savedAt: Date;
 }
 
 /** A snapshot as a backend stores it: version and state as JSON text, the time as epoch milliseconds. */
 export interface StoredSnapshot {
+  /** The revision of the last event folded into the state. */
   readonly revision: number;
   /** JSON text of the version, so that `1` and `'1'` stay apart. */
   readonly version: string;
+  /** JSON text of the state. */
   readonly state: string;
+  /** When it was saved, in milliseconds since the epoch. */
   readonly savedAt: number;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DuplicateEventIdError, EventTooLargeError, InvalidArgumentError, InvalidEventError, InvalidStreamNameError } from './errors.js';
 import type { EventInput, ExpectedRevision } from './types.js';
 
+/** The longest stream name, in characters (code points). */
 export const MAX_STREAM_NAME_LENGTH = 200;
 export const MAX_EVENT_TYPE_LENGTH = 200;
 /** The default largest event a store takes: its data and metadata as JSON, in UTF-8 bytes (1 MiB). */
@@ -13,7 +14,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An event checked, given its id, and serialised: what adapters write. */
 export interface PreparedEvent {
+  /** The event's UUID in lower case; '' when `generated` and the backend makes ids. */
   readonly id: string;
+  /** The event's type. */
   readonly type: string;
   /** JSON text of `data` (`null` when absent). */
   readonly data: string;
@@ -22,7 +25,7 @@ export interface PreparedEvent {
   /**
    * True when the store generated the id: a fresh random UUID cannot be recorded already, so
    * backends skip its idempotency look-up (the unique key on ids still guards it). For a
-   * backend that makes its own ids (StorageAdapter.makesEventIds), `id` is then ''.
+   * backend that makes its own ids (EventLog.makesEventIds), `id` is then ''.
    */
   readonly generated: boolean;
 }

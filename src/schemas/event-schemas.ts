@@ -10,12 +10,19 @@ export type Upcaster = (data: any, event: UpcastContext) => unknown;
 
 /** Where the event being upcast sits, for upcasters that need more than its data. */
 export interface UpcastContext {
+  /** The event's id. */
   readonly id: string;
+  /** Its type. */
   readonly type: string;
+  /** Its stream. */
   readonly stream: string;
+  /** Its revision in the stream. */
   readonly revision: number;
+  /** Its global position. */
   readonly position: number;
+  /** Its metadata as stored. */
   readonly metadata: EventMetadata;
+  /** When it was recorded. */
   readonly recordedAt: Date;
 }
 
@@ -29,6 +36,7 @@ export interface EventTypeDefinition<S extends StandardSchemaV1 = StandardSchema
   readonly upcast?: { readonly [from: number]: Upcaster };
 }
 
+/** Options of `defineEvents`. */
 export interface DefineEventsOptions {
   /** Refuse to append events of types not defined here (ANNALS_INVALID_EVENT). Default false: they are stored as given. */
   readonly strict?: boolean;
@@ -36,8 +44,11 @@ export interface DefineEventsOptions {
 
 /** A resolved event type: what the store applies on append and on read. */
 export interface EventTypeSchema {
+  /** The event type. */
   readonly type: string;
+  /** The schema of its data today. */
   readonly schema: StandardSchemaV1;
+  /** The current version of its data's shape. */
   readonly version: number;
   /** `upcasters[v - 1]` turns version v into v + 1. */
   readonly upcasters: readonly Upcaster[];
@@ -47,10 +58,13 @@ const BRAND = Symbol.for('annals.event-schemas');
 
 /** The event types of an application, made by `defineEvents`, given to a store with `openStore(url, { schemas })`. */
 export interface EventSchemas<D extends Record<string, EventTypeDefinition> = Record<string, EventTypeDefinition>> {
+  /** Marks the object as made by `defineEvents`. */
   readonly [BRAND]: true;
   /** The definitions as given, for the types below. */
   readonly definitions: D;
+  /** Each type, resolved, by name. */
   readonly types: ReadonlyMap<string, EventTypeSchema>;
+  /** Whether appends of types not defined here are refused. */
   readonly strict: boolean;
 }
 
@@ -59,7 +73,16 @@ export interface EventSchemas<D extends Record<string, EventTypeDefinition> = Re
  * event type, so that the types and the runtime checks come from one place.
  */
 export type EventsOf<S extends EventSchemas<any>> = S extends EventSchemas<infer D>
-  ? { [K in keyof D & string]: { readonly type: K; readonly data: InferOutput<D[K]['schema']>; readonly metadata?: EventMetadata } }[keyof D & string]
+  ? {
+      [K in keyof D & string]: {
+        /** The event's type. */
+        readonly type: K;
+        /** Its data, as its type's schema produces it. */
+        readonly data: InferOutput<D[K]['schema']>;
+        /** Its metadata. */
+        readonly metadata?: EventMetadata;
+      };
+    }[keyof D & string]
   : never;
 
 /** The well-known metadata key that records the version of an event's data shape (absent: version 1). */
@@ -92,6 +115,7 @@ export function defineEvents<const D extends Record<string, EventTypeDefinition>
   return Object.freeze({ [BRAND]: true as const, definitions, types, strict: options.strict ?? false });
 }
 
+/** Whether `value` was made by `defineEvents`. */
 export function isEventSchemas(value: unknown): value is EventSchemas {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }

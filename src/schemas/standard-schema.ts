@@ -4,11 +4,23 @@
  * any of them without Annals depending on one.
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  /** The schema's Standard Schema properties. */
   readonly '~standard': {
+    /** The version of the Standard Schema interface: 1. */
     readonly version: 1;
+    /** The library that made the schema, e.g. `'zod'`. */
     readonly vendor: string;
+    /** Checks a value: the value it produces, or the issues found. */
     readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
-    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+    /** The input and output types, for type inference only (no value at run time). */
+    readonly types?:
+      | {
+          /** The type the schema accepts. */
+          readonly input: Input;
+          /** The type the schema produces. */
+          readonly output: Output;
+        }
+      | undefined;
   };
 }
 
@@ -41,7 +53,9 @@ export function issuePath(root: string, issue: StandardIssue): string {
 
 /** One mismatch a schema found, with the field named from `root`. */
 export interface SchemaIssue {
+  /** Where in the event, e.g. `data.items[2].sku`. */
   readonly field: string;
+  /** The schema's words. */
   readonly message: string;
 }
 

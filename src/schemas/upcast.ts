@@ -40,9 +40,22 @@ function upcastData(definition: EventTypeSchema, event: RecordedEvent, version: 
 
 /** What check-events finds for one stored event. */
 export type EventCheck =
-  | { readonly status: 'ok' }
-  | { readonly status: 'unregistered' }
-  | { readonly status: 'failed'; readonly reason: string; readonly issues?: readonly SchemaIssue[] };
+  | {
+      /** It decodes, and today's schema accepts it. */
+      readonly status: 'ok';
+    }
+  | {
+      /** Its type has no schema. */
+      readonly status: 'unregistered';
+    }
+  | {
+      /** It cannot be upcast, or today's schema refuses the result. */
+      readonly status: 'failed';
+      /** Why, in words. */
+      readonly reason: string;
+      /** Every issue the schema found, when the schema refused it. */
+      readonly issues?: readonly SchemaIssue[];
+    };
 
 /**
  * Whether a stored event decodes with today's schemas: upcast to the current version, then

@@ -1,6 +1,7 @@
 import { foldEvents, type DecidedEvent, type Decider } from '../command/decider.js';
 import { assertEvents, assertThrown, failWithThrown, refuseAwait, type ErrorClass } from './spec-assert.js';
 
+/** The assertions of a decider spec, after `when`. */
 export interface DeciderThen<State, Event> {
   /** Asserts that the command decides exactly these events (in order, compared deeply). */
   then(expected: readonly Event[]): void;
@@ -10,7 +11,9 @@ export interface DeciderThen<State, Event> {
   thenState(expected: State): void;
 }
 
+/** A decider spec's given events, waiting for the command. */
 export interface DeciderGiven<State, Command, Event> {
+  /** The command to decide on the state folded from the given events. */
   when(command: Command): DeciderThen<State, Event>;
 }
 

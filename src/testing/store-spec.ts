@@ -8,8 +8,14 @@ import type { EventMetadata, RecordedEvent } from '../core/types.js';
 import { assertEvents, assertThrown, failWithThrown, type ErrorClass } from './spec-assert.js';
 
 /** An event the command should append; `metadata`, when given, is compared key by key. */
-export type ExpectedEvent<Event> = Event extends unknown ? Event & { readonly metadata?: EventMetadata } : never;
+export type ExpectedEvent<Event> = Event extends unknown
+  ? Event & {
+      /** The metadata keys to compare; others are not checked. */
+      readonly metadata?: EventMetadata;
+    }
+  : never;
 
+/** The assertions of a store spec, after `when`. */
 export interface StoreThen<State, Event extends DecidedEvent> {
   /**
    * Asserts that handling the command appended exactly these events (type and data; metadata too,
@@ -20,10 +26,13 @@ export interface StoreThen<State, Event extends DecidedEvent> {
   thenThrows<E>(errorClass: ErrorClass<E>, check?: (error: E) => boolean | void): Promise<E>;
 }
 
+/** A store spec's given events, waiting for the command. */
 export interface StoreGiven<State, Command, Event extends DecidedEvent> {
+  /** The command to handle (with handleCommand and these options) once the given events are appended. */
   when(command: Command, options?: HandleCommandOptions): StoreThen<State, Event>;
 }
 
+/** Options of `storeSpec`. */
 export interface StoreSpecOptions {
   /** The stream each test writes: a name, or a function called per given(…). Default: `spec-<random uuid>`. */
   readonly stream?: string | (() => string);

@@ -9,7 +9,13 @@ import { MemorySnapshots } from './memory-snapshots.js';
 export class MemoryBackend implements Backend {
   readonly name = 'memory';
   readonly durability: Durability = { safe: false, risk: 'the memory store keeps events in this process only: all of them are lost when it ends' };
-  readonly parts: BackendParts & { readonly log: MemoryLog; readonly snapshots: MemorySnapshots };
+  /** The log and the snapshot store, both in this process's memory. */
+  readonly parts: BackendParts & {
+    /** The event log. */
+    readonly log: MemoryLog;
+    /** The snapshot store. */
+    readonly snapshots: MemorySnapshots;
+  };
 
   constructor() {
     const snapshots = new MemorySnapshots();

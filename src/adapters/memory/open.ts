@@ -5,7 +5,7 @@ export async function openMemory(): Promise<MemoryBackend> {
   return new MemoryBackend();
 }
 
-/** @deprecated The memory backend is `MemoryBackend` (or `openMemory()`); this name stays for code written before. */
+/** @deprecated Use `MemoryBackend` (or `openMemory()`). */
 export const MemoryAdapter = MemoryBackend;
-/** @deprecated See MemoryAdapter. */
+/** @deprecated Use `MemoryBackend`. */
 export type MemoryAdapter = MemoryBackend;

@@ -1,5 +1,8 @@
+/**
+ * The PostgreSQL backend: `openPostgresStore` for a store, `openPostgres` for the backend alone
+ * (docs/postgres.md). Needs the `pg` package.
+ * @module annals/postgres
+ */
 export { openPostgres, openPostgresStore, type PostgresStoreOptions } from './open.js';
-export { PostgresBackend } from './postgres-backend.js';
+export { PostgresBackend, PostgresAdapter } from './postgres-backend.js';
 export type { PostgresOptions } from './options.js';
-/** @deprecated The PostgreSQL backend is `PostgresBackend` (from `openPostgres`); this name stays for code written before. */
-export { PostgresBackend as PostgresAdapter } from './postgres-backend.js';

@@ -3,6 +3,7 @@ import { connect } from './connection.js';
 import { checkPostgresOptions, parseUrl, type PostgresOptions } from './options.js';
 import { PostgresBackend } from './postgres-backend.js';
 
+/** Options of `openPostgresStore` and `openPostgres`: the backend's and the EventStore's. */
 export type PostgresStoreOptions = PostgresOptions & EventStoreOptions;
 
 /**

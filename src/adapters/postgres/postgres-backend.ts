@@ -13,7 +13,13 @@ import { PostgresSnapshots } from './postgres-snapshots.js';
  */
 export class PostgresBackend implements Backend {
   readonly name = 'postgres';
-  readonly parts: BackendParts & { readonly log: PostgresLog; readonly commits: Notifier };
+  /** The log, the snapshot store, and the commit signal (LISTEN/NOTIFY). */
+  readonly parts: BackendParts & {
+    /** The event log, on the store's tables. */
+    readonly log: PostgresLog;
+    /** The commit signal: one LISTEN connection while anyone subscribes. */
+    readonly commits: Notifier;
+  };
   private readonly announcer: Announcer;
 
   constructor(
@@ -42,3 +48,8 @@ export class PostgresBackend implements Backend {
     await this.pool.end();
   }
 }
+
+/** @deprecated Use `PostgresBackend` (from `openPostgres`). */
+export const PostgresAdapter = PostgresBackend;
+/** @deprecated Use `PostgresBackend` (from `openPostgres`). */
+export type PostgresAdapter = PostgresBackend;

@@ -15,6 +15,7 @@ export interface RedisDurability {
   readonly save: string;
   /** CONFIG GET maxmemory-policy, or 'unknown'. */
   readonly maxmemoryPolicy: string;
+  /** True when every acknowledged append is on disk before Redis answers, and the store's keys are never evicted. */
   readonly safe: boolean;
   /** What can be lost, in words; absent when safe. */
   readonly risk?: string;

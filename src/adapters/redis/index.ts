@@ -1,7 +1,10 @@
+/**
+ * The Redis backend: `openRedisStore` for a store, `openRedis` for the backend alone
+ * (docs/redis.md). Needs the `ioredis` package.
+ * @module annals/redis
+ */
 export { openRedis, openRedisStore, openRedisAdapter, type RedisStoreOptions } from './open.js';
-export { RedisBackend } from './redis-backend.js';
+export { RedisBackend, RedisAdapter } from './redis-backend.js';
 export type { RedisOptions, RedisLogger, RedisConnectionOptions } from './options.js';
 export type { RedisDurability } from './durability.js';
 export { StoreKeys } from './keys.js';
-/** @deprecated The Redis backend is `RedisBackend` (from `openRedis`); this name stays for code written before. */
-export { RedisBackend as RedisAdapter } from './redis-backend.js';

@@ -22,10 +22,15 @@ export const DEFAULT_KEY_PREFIX = 'annals:';
  * - `<base>schema`    string, the version of this layout (scripts/schema.ts).
  */
 export class StoreKeys {
+  /** `<prefix>{<tag>}:`, the start of every key. */
   readonly base: string;
+  /** The global log (a Redis Stream). */
   readonly log: string;
+  /** The hash of event ids callers gave, to their positions. */
   readonly ids: string;
+  /** The last position assigned. */
   readonly positions: string;
+  /** The version of the key layout. */
   readonly schema: string;
 
   constructor(prefix: string = DEFAULT_KEY_PREFIX) {

@@ -10,6 +10,7 @@ import type { RedisLogger, RedisOptions } from './options.js';
 import { checkKeyLayout, RedisBackend } from './redis-backend.js';
 import { ALL_SCRIPTS } from './scripts/index.js';
 
+/** Options of `openRedisStore` and `openRedis`: the backend's and the EventStore's. */
 export type RedisStoreOptions = RedisOptions & EventStoreOptions;
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
@@ -53,7 +54,7 @@ export async function openRedis(url: string, options: RedisStoreOptions = {}): P
   return (await open(url, options)).backend;
 }
 
-/** @deprecated Use `openRedis`; this name stays for code written before. */
+/** @deprecated Use `openRedis`. */
 export const openRedisAdapter = openRedis;
 
 async function open(url: string, options: RedisStoreOptions): Promise<{ merged: RedisStoreOptions; backend: RedisBackend }> {

@@ -27,18 +27,27 @@ export interface RedisOptions {
 
 /** A pino-compatible logger (pino, bunyan-style objects, or anything with `warn(obj, msg)`). */
 export interface RedisLogger {
+  /** Reports something the caller should know: the facts as an object, and a message. */
   warn(facts: object, message: string): void;
 }
 
 /** ioredis connection options, kept structural so that the core need not import the driver. */
 export interface RedisConnectionOptions {
+  /** The server's host name or address. */
   readonly host?: string;
+  /** The server's port. */
   readonly port?: number;
+  /** The ACL user. */
   readonly username?: string;
+  /** The password (of the ACL user, or of `requirepass`). */
   readonly password?: string;
+  /** The logical database number. */
   readonly db?: number;
+  /** The name the connection gives itself (CLIENT SETNAME). */
   readonly connectionName?: string;
+  /** How long to wait for the connection, in milliseconds. */
   readonly connectTimeout?: number;
+  /** How long to wait for each command's answer, in milliseconds. */
   readonly commandTimeout?: number;
   readonly [option: string]: unknown;
 }

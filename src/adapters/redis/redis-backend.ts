@@ -14,10 +14,15 @@ import { REDIS_SCHEMA_VERSION } from './scripts/schema.js';
 /** The Redis backend: one client shared by its parts, and one more for XREAD while anyone subscribes. Built by openRedis. */
 export class RedisBackend implements Backend {
   readonly name = 'redis';
-  readonly parts: BackendParts & { readonly commits: CommitWatcher };
+  /** The log, the snapshot store, and the commit signal (XREAD BLOCK on the global log). */
+  readonly parts: BackendParts & {
+    /** The commit signal: one more client, for XREAD, while anyone subscribes. */
+    readonly commits: CommitWatcher;
+  };
 
   constructor(
     private readonly commands: RedisCommands,
+    /** The store's keys, from its key prefix. */
     readonly keys: StoreKeys,
     /** What a crash can lose, read from the server's configuration on open. */
     readonly durability: RedisDurability,
@@ -38,6 +43,11 @@ export class RedisBackend implements Backend {
     await this.commands.close();
   }
 }
+
+/** @deprecated Use `RedisBackend` (from `openRedis`). */
+export const RedisAdapter = RedisBackend;
+/** @deprecated Use `RedisBackend` (from `openRedis`). */
+export type RedisAdapter = RedisBackend;
 
 /**
  * Checks the version of the store's key layout and records this one (on open, after the

@@ -11,6 +11,7 @@ import type { CheckedSqliteOptions } from './options.js';
 export interface SqliteSettings {
   /** 'wal' for a file, 'memory' for ':memory:'. */
   readonly journalMode: string;
+  /** PRAGMA synchronous: how often SQLite waits for the disk (docs/sqlite.md). */
   readonly synchronous: 'off' | 'normal' | 'full' | 'extra';
   /**
    * How long a call waits for another connection's lock before failing with ANNALS_STORE_UNAVAILABLE.

@@ -1,7 +1,9 @@
+/**
+ * The SQLite backend: `openSqliteStore` for a store, `openSqlite` for the backend alone (docs/sqlite.md).
+ * @module annals/sqlite
+ */
 export { openSqlite, openSqliteStore, openSqliteAdapter, type SqliteStoreOptions } from './open.js';
-export { SqliteBackend } from './sqlite-backend.js';
+export { SqliteBackend, SqliteAdapter } from './sqlite-backend.js';
 export type { SqliteSettings } from './connection.js';
 export type { SqliteOptions } from './options.js';
 export { LATEST_SCHEMA_VERSION } from './migrations.js';
-/** @deprecated The SQLite backend is `SqliteBackend` (from `openSqlite`); this name stays for code written before. */
-export { SqliteBackend as SqliteAdapter } from './sqlite-backend.js';

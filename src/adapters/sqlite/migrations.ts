@@ -44,6 +44,7 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
   },
 ];
 
+/** The schema version this Annals brings a SQLite store to. */
 export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);
 
 /**

@@ -3,6 +3,7 @@ import { connect } from './connection.js';
 import { checkSqliteOptions, parseTarget, type SqliteOptions } from './options.js';
 import { SqliteBackend } from './sqlite-backend.js';
 
+/** Options of `openSqliteStore` and `openSqlite`: the backend's and the EventStore's. */
 export type SqliteStoreOptions = SqliteOptions & EventStoreOptions;
 
 /**
@@ -24,7 +25,7 @@ export async function openSqlite(target: string, options: SqliteStoreOptions = {
   return openSqliteNow(target, options)[0];
 }
 
-/** @deprecated Use `await openSqlite(target, options)`; this synchronous form stays for code written before. */
+/** @deprecated Use `await openSqlite(target, options)`. */
 export function openSqliteAdapter(target: string, options: SqliteStoreOptions = {}): SqliteBackend {
   return openSqliteNow(target, options)[0];
 }

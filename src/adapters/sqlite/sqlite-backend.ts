@@ -8,7 +8,11 @@ import { SqliteSnapshots } from './sqlite-snapshots.js';
 /** The SQLite backend: one connection, reused by every part. Built by openSqlite, which does the I/O. */
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
-  readonly parts: BackendParts & { readonly commits: DataVersionPoller };
+  /** The log, the snapshot store, and the commit signal (polling `PRAGMA data_version`). */
+  readonly parts: BackendParts & {
+    /** The commit signal: a poll timer that runs while anyone subscribes. */
+    readonly commits: DataVersionPoller;
+  };
 
   constructor(
     private readonly connection: SqliteConnection,
@@ -38,3 +42,8 @@ export class SqliteBackend implements Backend {
     this.connection.close();
   }
 }
+
+/** @deprecated Use `SqliteBackend` (from `openSqlite`). */
+export const SqliteAdapter = SqliteBackend;
+/** @deprecated Use `SqliteBackend` (from `openSqlite`). */
+export type SqliteAdapter = SqliteBackend;

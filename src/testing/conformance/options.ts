@@ -4,9 +4,11 @@ import type { EventStore } from '../../core/event-store.js';
 export interface ConformanceSkip {
   /** The test's exact name, as the suite prints it (without the describe blocks). */
   readonly test: string;
+  /** Why the backend cannot pass it. */
   readonly reason: string;
 }
 
+/** How `runEventStoreConformance` runs the suite on a backend. */
 export interface ConformanceOptions {
   /** The backend's name, shown in the suite's title. */
   readonly name: string;
