@@ -11,7 +11,7 @@ export type { SubscriptionPage } from './core/subscription.js';
 export type { Snapshot, SnapshotInput, StoredSnapshot } from './core/snapshot.js';
 export { openStore, SUPPORTED_URLS, type OpenStoreOptions } from './core/open-store.js';
 export { MemoryAdapter, MemoryBackend, openMemory } from './adapters/memory/index.js';
-// What an adapter author needs is in 'annals/adapter'; these few types stay here for code written before it.
+// What an adapter author needs is in 'annals/adapter'; these types are also here, for code that imports them from 'annals'.
 export type { Backend, BackendParts, PartName, Capabilities, Durability, PreparedAppend, StoredEvent, StreamPageQuery, AllPageQuery, AllPage } from './backend/parts.js';
 export type { StorageAdapter } from './backend/storage-adapter.js';
 export type { PreparedEvent } from './core/validate.js';
