@@ -8,7 +8,7 @@ import { SqliteSnapshots } from './sqlite-snapshots.js';
 /** The SQLite backend: one connection, reused by every part. Built by openSqlite, which does the I/O. */
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
-  readonly parts: BackendParts & { readonly commits: DataVersionPoller };
+  readonly parts: BackendParts & { readonly log: SqliteLog; readonly commits: DataVersionPoller };
 
   constructor(
     private readonly connection: SqliteConnection,
@@ -34,6 +34,7 @@ export class SqliteBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    await this.parts.log.whenIdle(); // appends requested before close are committed (or fail) first
     this.parts.commits.close();
     this.connection.close();
   }
