@@ -152,6 +152,29 @@ describe('SQLite group commit', () => {
     await store.close();
   });
 
+  it('groups appends started together by concurrent callers, with no lock held', async () => {
+    const { store, file } = await openNew();
+    await store.append('seed-1', [event()]);
+    const before = walCommits(file);
+    const results = await Promise.all(range(20).map((i) => store.append(`together-${i}`, [event()])));
+    // The first commits at once; the others, requested before it returned, as one group.
+    expect(walCommits(file) - before).toBe(2);
+    expect(results.map((r) => r.stream)).toEqual(range(20).map((i) => `together-${i}`));
+    await store.close();
+  });
+
+  it('finds company for appends made by separate events (here timers), and groups them', async () => {
+    const { store, file } = await openNew();
+    await store.append('seed-1', [event()]);
+    const before = walCommits(file);
+    const calls = range(64).map((i) => new Promise((resolve, reject) => setTimeout(() => store.append(`timer-${i}`, [event()]).then(resolve, reject), 0)));
+    await Promise.all(calls);
+    // Each callback finds the store idle and commits alone, until a probe waits for the turn's end.
+    expect(walCommits(file) - before).toBeLessThanOrEqual(32);
+    expect((await collect(store.readAll())).length).toBe(65);
+    await store.close();
+  });
+
   it('commits at most groupMaxAppends appends per transaction', async () => {
     const { store, file } = await openNew('?groupMaxAppends=2');
     await store.append('seed-1', [event()]);

@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { PreparedAppend } from '../../backend/parts.js';
 import type { AppendResult } from '../../core/types.js';
-import { AppendGroups, GroupAborted, PROBE_EVERY, type GroupWriter, type Outcome } from './append-groups.js';
+import { AppendGroups, GroupAborted, PROBE_MAX, PROBE_MIN, type GroupWriter, type Outcome } from './append-groups.js';
 
 // The scheduling of group commit, against a writer that records its transactions: which
 // appends each one held. What SQLite does inside them is tested in test/integration/sqlite-group-commit.test.ts.
@@ -97,15 +97,46 @@ describe('AppendGroups', () => {
     expect(setup.writer.transactions.at(-1)).toEqual(['a-3']);
   });
 
-  it(`probes once every ${PROBE_EVERY} lone appends: that one waits for the turn, and others join it`, async () => {
+  it('gathers an append requested before the previous lone one could reach its caller, with those that follow', async () => {
     const { writer, append } = setUp();
-    for (let i = 1; i < PROBE_EVERY; i++) await append(`a-${i}`);
-    expect(writer.transactions).toHaveLength(PROBE_EVERY - 1);
+    const calls = ['a-1', 'b-1', 'c-1'].map((s) => append(s)); // one run of code, as Promise.all of callers starts
+    expect(writer.transactions).toEqual([['a-1']]);
+    await Promise.all(calls);
+    expect(writer.transactions).toEqual([['a-1'], ['b-1', 'c-1']]);
+  });
+
+  it('commits the appends of one caller that awaits each at once, one by one', async () => {
+    const { writer, append } = setUp();
+    for (let i = 1; i < PROBE_MIN; i++) {
+      const pending = append(`a-${i}`);
+      expect(writer.transactions).toHaveLength(i);
+      await pending;
+    }
+  });
+
+  it(`probes after ${PROBE_MIN} lone appends: that one waits for the turn, and others join it`, async () => {
+    const { writer, append } = setUp();
+    for (let i = 1; i < PROBE_MIN; i++) await append(`a-${i}`);
+    expect(writer.transactions).toHaveLength(PROBE_MIN - 1);
     const probe = append('probe-1');
+    expect(writer.transactions).toHaveLength(PROBE_MIN - 1);
+    await Promise.resolve(); // another caller's append, before the turn comes
     const joined = append('b-1');
-    expect(writer.transactions).toHaveLength(PROBE_EVERY - 1);
     await Promise.all([probe, joined]);
     expect(writer.transactions.at(-1)).toEqual(['probe-1', 'b-1']);
+  });
+
+  it(`probes less and less often while it finds no company, at least once in ${PROBE_MAX} lone appends`, async () => {
+    const { writer, append } = setUp();
+    const probes: number[] = [];
+    for (let i = 1; i <= 2000; i++) {
+      const pending = append(`a-${i}`);
+      if (writer.transactions.length < i) probes.push(i);
+      await pending;
+    }
+    const gaps = probes.map((p, i) => p - (probes[i - 1] ?? 0));
+    expect(gaps.slice(0, 6)).toEqual([16, 32, 64, 128, 256, 256]);
+    expect(Math.max(...gaps)).toBe(PROBE_MAX);
   });
 
   it('gives each append of a group its own outcome: one that fails does not fail the others', async () => {

@@ -16,13 +16,19 @@ import type { GroupBounds } from './options.js';
  *
  * - **Alone, at once.** With nothing queued, an append commits in the call, in a transaction of
  *   its own, exactly as without grouping: nothing waits for a group to fill.
- * - **Gathering.** A group of more than one is a sign of concurrency: the next append is queued,
- *   and the queue is committed when the event loop next turns (setImmediate), after every
- *   caller that is ready in this turn had its say. While groups keep having company the store
- *   keeps gathering; a group of one ends it.
- * - **Probing.** Concurrency is invisible to appends that each commit at once, so one lone
- *   append in PROBE_EVERY gathers (about 3 µs later than it would commit at once) to see whether
- *   others come along.
+ * - **Gathering.** Once there is a sign of concurrency, the next append is queued, and the queue
+ *   is committed when the event loop next turns (setImmediate), after every caller that is ready
+ *   in this turn had its say. While groups keep having company the store keeps gathering; a
+ *   group of one ends it. Signs of concurrency, from the cheapest:
+ *   - a group of more than one;
+ *   - an append requested before the previous one's result could reach its caller (in the same
+ *     run of code, before the microtask that follows the commit): it cannot come from that
+ *     caller, which is still waiting;
+ *   - a probe: callers resumed by separate events (requests on their sockets) each find the
+ *     store idle, so now and then a lone append gathers instead, about one turn of the event
+ *     loop later than it would commit, to see whether others come along. The first after
+ *     PROBE_MIN lone appends; each probe that finds no company doubles the wait, up to
+ *     PROBE_MAX, so that a single caller appending in a loop pays for one turn in PROBE_MAX.
  * - **Waiting for the lock** (another connection writes): the queue waits, growing, and is
  *   committed as one group when the lock is free; an append whose busyTimeoutMs passes fails
  *   with ANNALS_STORE_UNAVAILABLE.
@@ -42,7 +48,8 @@ import type { GroupBounds } from './options.js';
  * tried again in the next group; otherwise (a failed COMMIT) every append of the group gets it.
  * Tests: test/integration/sqlite-group-commit*.test.ts.
  */
-export const PROBE_EVERY = 16;
+export const PROBE_MIN = 16;
+export const PROBE_MAX = 256;
 
 /** What a group transaction did with one append: its results, or the error that undid its savepoint. */
 export type Outcome = { readonly results: AppendResult[] } | { readonly error: unknown };
@@ -85,7 +92,11 @@ export class AppendGroups {
   private draining = false;
   /** The last group had company: gather the next one too. */
   private gathering = false;
-  private lonesBeforeProbe = PROBE_EVERY;
+  /** A lone append committed, and its result is yet to reach its caller. */
+  private delivering = false;
+  private readonly delivered = () => void (this.delivering = false);
+  private probeInterval = PROBE_MIN;
+  private lonesBeforeProbe = PROBE_MIN;
   private idle: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
@@ -95,9 +106,12 @@ export class AppendGroups {
   ) {}
 
   append(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
-    if (!this.draining && !this.gathering && --this.lonesBeforeProbe > 0) {
+    if (!this.draining && !this.gathering && !this.delivering && --this.lonesBeforeProbe > 0) {
       try {
-        return Promise.resolve(this.writer.one(batch));
+        const results = this.writer.one(batch);
+        this.delivering = true;
+        queueMicrotask(this.delivered); // before the caller's own continuation
+        return Promise.resolve(results);
       } catch (error) {
         if (!isBusy(error)) return Promise.reject(this.writer.translate(error));
         // Another connection holds the lock: wait in the queue, where later appends join it.
@@ -152,7 +166,8 @@ export class AppendGroups {
     }
     this.queue.unshift(...members.slice(outcomes.length)); // past the time bound: first in the next group
     this.gathering = outcomes.length > 1;
-    this.lonesBeforeProbe = PROBE_EVERY;
+    this.probeInterval = this.gathering ? PROBE_MIN : Math.min(2 * this.probeInterval, PROBE_MAX);
+    this.lonesBeforeProbe = this.probeInterval;
     outcomes.forEach((outcome, i) => {
       if ('results' in outcome) members[i]!.resolve(outcome.results);
       else members[i]!.reject(this.writer.translate(outcome.error));
