@@ -5,7 +5,7 @@ import path from 'node:path';
 import { formatCount } from './lib/format.js';
 import { tempDirectory } from './lib/temp.js';
 import type { CaseResult, Suite, SuiteContext } from './lib/types.js';
-import { caseResult } from './lib/verdict.js';
+import { caseResult, type CaseRow } from './lib/verdict.js';
 import { SQLITE_CASES } from './sqlite/cases.js';
 import { buildReadFixture, type ReadFixture } from './sqlite/read-fixture.js';
 
@@ -16,7 +16,7 @@ import { buildReadFixture, type ReadFixture } from './sqlite/read-fixture.js';
  */
 export const sqliteSuite: Suite = {
   name: 'sqlite',
-  description: 'Annals SQLite vs raw better-sqlite3: appends, readStream, readAll',
+  description: 'Annals SQLite vs raw better-sqlite3: appends (alone and concurrent, with group commit on and off), readStream, readAll',
   cases: SQLITE_CASES.map((c) => c.name),
 
   async environment() {
@@ -50,21 +50,14 @@ export const sqliteSuite: Suite = {
           const dir = path.join(temp.path, `${synchronous}-${benchCase.name}`);
           mkdirSync(dir);
           const task = progress.task(`sqlite ${setting} · ${label}`);
-          const { annals, raw, pairRatios } = await benchCase.run({ options, synchronous, dir, fixture, onProgress: (f, s) => task.update(f, s) });
+          const context = { options, synchronous, dir, fixture, onProgress: (f: number, s: string) => task.update(f, s) };
+          const rows: CaseRow[] =
+            'rows' in benchCase ? await benchCase.rows(context)
+            : [{ name: benchCase.name, label, description: benchCase.description(options), target: benchCase.target, ...(await benchCase.run(context)) }];
           if (!options.keep) rmSync(dir, { recursive: true, force: true });
-          const { result, summary } = caseResult({
-            suite: 'sqlite',
-            setting,
-            name: benchCase.name,
-            label,
-            description: benchCase.description(options),
-            annals,
-            raw,
-            pairRatios,
-            target: benchCase.target,
-          });
-          task.done(summary);
-          results.push(result);
+          const judged = rows.map((row) => caseResult({ suite: 'sqlite', setting, ...row }));
+          task.done(judged.map((j) => j.summary).join('; '));
+          results.push(...judged.map((j) => j.result));
         }
       }
       return results;

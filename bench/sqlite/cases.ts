@@ -1,7 +1,9 @@
 import type { Comparison } from '../lib/compare.js';
 import { formatCount, formatShortCount } from '../lib/format.js';
 import type { BenchOptions, Target } from '../lib/types.js';
+import type { CaseRow } from '../lib/verdict.js';
 import { appendCase } from './append-case.js';
+import { concurrentCase } from './concurrent-case.js';
 import type { Synchronous } from './raw-sqlite.js';
 import { readCase } from './read-case.js';
 import type { ReadFixture } from './read-fixture.js';
@@ -15,6 +17,7 @@ export interface CaseContext {
   readonly onProgress: (fraction: number, status: string) => void;
 }
 
+/** A case that compares Annals with the raw baseline: one row. */
 export interface SqliteCase {
   readonly name: string;
   readonly reads: boolean;
@@ -24,9 +27,17 @@ export interface SqliteCase {
   run(context: CaseContext): Promise<Comparison>;
 }
 
+/** A case that measures several variants in one run and reports a row for each comparison. */
+export interface SqliteMultiCase {
+  readonly name: string;
+  readonly reads: false;
+  label(options: BenchOptions): string;
+  rows(context: CaseContext): Promise<CaseRow[]>;
+}
+
 const APPEND_TARGET: Target = { minRatio: 0.8 };
 
-export const SQLITE_CASES: readonly SqliteCase[] = [
+export const SQLITE_CASES: readonly (SqliteCase | SqliteMultiCase)[] = [
   {
     name: 'append-single',
     reads: false,
@@ -42,6 +53,24 @@ export const SQLITE_CASES: readonly SqliteCase[] = [
     label: (o) => `append ×${o.batchSize}`,
     description: (o) => `${o.batchSize}-event appends, each to a new stream, one transaction each`,
     run: (context) => appendCase(context, context.options.batchSize),
+  },
+  {
+    name: 'append-lone',
+    reads: false,
+    label: () => 'append ×1, one appender: group commit on vs off vs raw',
+    rows: (context) => concurrentCase(context, 1),
+  },
+  {
+    name: 'append-concurrent-8',
+    reads: false,
+    label: () => 'append ×1, 8 appenders: group commit on vs off vs raw',
+    rows: (context) => concurrentCase(context, 8),
+  },
+  {
+    name: 'append-concurrent-32',
+    reads: false,
+    label: () => 'append ×1, 32 appenders: group commit on vs off vs raw',
+    rows: (context) => concurrentCase(context, 32),
   },
   {
     name: 'read-stream',

@@ -19,6 +19,7 @@ const COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_
 export class RawSqlite {
   private readonly db: Database.Database;
   private readonly insertRows: (stream: string, category: string, firstRevision: number, rows: readonly string[][], checked: boolean) => number;
+  private readonly insertParts: (parts: readonly { stream: string; category: string; firstRevision: number; rows: readonly string[][] }[]) => void;
   private readonly streamPage: Database.Statement<[string, number, number], Row>;
   private readonly allPage: Database.Statement<[number, number], Row>;
   private readonly snapshotRow: Database.Statement<[string], RawSnapshot>;
@@ -32,7 +33,7 @@ export class RawSqlite {
       `INSERT INTO annals_events (id, stream, category, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const head = this.db.prepare<[string], number | null>(`SELECT max(revision) FROM annals_events WHERE stream = ?`).pluck();
-    const transaction = this.db.transaction((stream: string, category: string, firstRevision: number, rows: readonly string[][], checked: boolean) => {
+    const insertAll = (stream: string, category: string, firstRevision: number, rows: readonly string[][], checked: boolean) => {
       if (checked) {
         const revision = head.get(stream) ?? -1;
         if (revision !== firstRevision - 1) throw new Error(`${stream} is at revision ${revision}, expected ${firstRevision - 1}`);
@@ -44,8 +45,13 @@ export class RawSqlite {
         position = Number(insert.run(id, stream, category, revision++, type, data, metadata, recordedAt).lastInsertRowid);
       }
       return position;
-    });
+    };
+    const transaction = this.db.transaction(insertAll);
     this.insertRows = (...args) => transaction.immediate(...args);
+    const together = this.db.transaction((parts: readonly { stream: string; category: string; firstRevision: number; rows: readonly string[][] }[]) => {
+      for (const { stream, category, firstRevision, rows } of parts) insertAll(stream, category, firstRevision, rows, false);
+    });
+    this.insertParts = (parts) => together.immediate(parts);
     this.streamPage = this.db.prepare(`SELECT ${COLUMNS} FROM annals_events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`);
     this.allPage = this.db.prepare(`SELECT ${COLUMNS} FROM annals_events WHERE position > ? ORDER BY position LIMIT ?`);
     this.snapshotRow = this.db.prepare(`SELECT revision, version, state FROM annals_snapshots WHERE stream = ?`);
@@ -75,6 +81,14 @@ export class RawSqlite {
    */
   appendExpecting(stream: string, events: readonly EventInput[], expectedRevision: number): number {
     return this.insertRows(stream, categoryOf(stream), expectedRevision + 1, toRows(events), true);
+  }
+
+  /**
+   * Several appends' rows in one transaction (one commit): the ceiling for a group of appends
+   * committed together. The same preparation of each event, no checks.
+   */
+  appendTogether(appends: readonly { stream: string; events: readonly EventInput[]; firstRevision: number }[]): void {
+    this.insertParts(appends.map(({ stream, events, firstRevision }) => ({ stream, category: categoryOf(stream), firstRevision, rows: toRows(events) })));
   }
 
   /** Reads `stream` forwards from `fromRevision`, `pageSize` rows per SELECT; returns the number of events. */

@@ -10,17 +10,20 @@ const directory = mkdtempSync(join(tmpdir(), 'annals-conformance-'));
 const files = new WeakMap<EventStore, string>();
 let count = 0;
 
-async function open(file: string): Promise<EventStore> {
-  const store = await openStore(`sqlite:${file}`);
+async function open(file: string, groupCommit: boolean): Promise<EventStore> {
+  const store = await openStore(`sqlite:${file}`, { groupCommit });
   files.set(store, file);
   return store;
 }
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-runEventStoreConformance({
-  name: 'sqlite',
-  create: () => open(join(directory, `store-${++count}.db`)),
-  reopen: (store) => open(files.get(store)!),
-  skip: [],
-});
+// Appends grouped into shared transactions (the default), and each in a transaction of its own.
+for (const groupCommit of [true, false]) {
+  runEventStoreConformance({
+    name: groupCommit ? 'sqlite' : 'sqlite (groupCommit: false)',
+    create: () => open(join(directory, `store-${++count}.db`), groupCommit),
+    reopen: (store) => open(files.get(store)!, groupCommit),
+    skip: [],
+  });
+}

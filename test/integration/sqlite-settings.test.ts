@@ -9,6 +9,7 @@ afterAll(() => dir.remove());
 
 let files = 0;
 const newFile = () => dir.file(`settings-${++files}.db`);
+const GROUPS_BY_DEFAULT = { maxAppends: 64, maxMs: 10 };
 
 /** The settings the backend's own connection runs with (pragmas are per connection). */
 async function settingsOf(target: string, options: Parameters<typeof openSqlite>[1] = {}) {
@@ -21,9 +22,9 @@ async function settingsOf(target: string, options: Parameters<typeof openSqlite>
 }
 
 describe('SQLite: durability and locking settings', () => {
-  it('runs a file in WAL mode with synchronous FULL and a 5 s busy timeout by default', async () => {
+  it('runs a file in WAL mode with synchronous FULL, a 5 s busy timeout and group commit by default', async () => {
     // better-sqlite3 is built with NORMAL as the WAL default: FULL must be set by Annals.
-    expect(await settingsOf(newFile())).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000 });
+    expect(await settingsOf(newFile())).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000, groupCommit: GROUPS_BY_DEFAULT });
   });
 
   it('reports a file with synchronous FULL as durable, and says what NORMAL or memory can lose', async () => {
@@ -42,6 +43,7 @@ describe('SQLite: durability and locking settings', () => {
       journalMode: 'wal',
       synchronous: 'normal',
       busyTimeoutMs: 250,
+      groupCommit: GROUPS_BY_DEFAULT,
     });
     expect(await settingsOf(`//${newFile()}?synchronous=full`)).toMatchObject({ synchronous: 'full' });
   });
@@ -54,7 +56,14 @@ describe('SQLite: durability and locking settings', () => {
   it('keeps the settings when the store is reopened read-only', async () => {
     const file = newFile();
     await (await openStore(`sqlite:${file}`)).close();
-    expect(await settingsOf(file, { readonly: true })).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000 });
+    expect(await settingsOf(file, { readonly: true })).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000, groupCommit: GROUPS_BY_DEFAULT });
+  });
+
+  it('takes the group commit options from the URL or from code, and turns grouping off with groupCommit=false', async () => {
+    expect(await settingsOf(`${newFile()}?groupMaxAppends=8&groupMaxMs=3`)).toMatchObject({ groupCommit: { maxAppends: 8, maxMs: 3 } });
+    expect(await settingsOf(newFile(), { groupMaxAppends: 100 })).toMatchObject({ groupCommit: { maxAppends: 100, maxMs: 10 } });
+    expect(await settingsOf(`${newFile()}?groupCommit=false`)).toMatchObject({ groupCommit: false });
+    expect(await settingsOf(`${newFile()}?groupCommit=0`, { groupCommit: true })).toMatchObject({ groupCommit: GROUPS_BY_DEFAULT });
   });
 
   it.each([
@@ -66,6 +75,9 @@ describe('SQLite: durability and locking settings', () => {
     ['a flag that is neither true nor false', '?migrate=maybe'],
     ['a read-only flag that is neither true nor false', '?readonly=yes'],
     ['a page size of zero', '?pageSize=0'],
+    ['a group commit flag that is neither true nor false', '?groupCommit=sometimes'],
+    ['a group of zero appends', '?groupMaxAppends=0'],
+    ['a group time bound that is not an integer', '?groupMaxMs=0.5'],
   ])('rejects %s with ANNALS_INVALID_ARGUMENT before creating the file', async (_, query) => {
     const file = newFile();
     await expect(openStore(`sqlite:${file}${query}`)).rejects.toMatchObject({ code: 'ANNALS_INVALID_ARGUMENT' });

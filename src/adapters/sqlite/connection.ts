@@ -5,7 +5,7 @@ import type { SchemaState } from '../../backend/migrations.js';
 import { openFailure, translateSqliteError } from './errors.js';
 import { retryWhileBusy } from './lock-wait.js';
 import { migrate } from './migrations.js';
-import type { CheckedSqliteOptions } from './options.js';
+import type { CheckedSqliteOptions, GroupBounds } from './options.js';
 
 /** What a store's connection runs with: the pragmas as SQLite reports them, not as they were asked for. */
 export interface SqliteSettings {
@@ -18,6 +18,8 @@ export interface SqliteSettings {
    * The adapter does this waiting itself (see retryWhileBusy), so it is not a pragma.
    */
   readonly busyTimeoutMs: number;
+  /** How large a group of appends committed together may grow; false when every append commits alone. */
+  readonly groupCommit: GroupBounds | false;
 }
 
 const SYNCHRONOUS_LEVELS = ['off', 'normal', 'full', 'extra'] as const;
@@ -33,6 +35,7 @@ export class SqliteConnection {
     readonly location: string,
     readonly isReadonly: boolean,
     readonly busyTimeoutMs: number,
+    readonly groupCommit: GroupBounds | false,
   ) {}
 
   /** Runs a write: refused up front on a read-only store, otherwise as `read`. */
@@ -58,6 +61,7 @@ export class SqliteConnection {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: SYNCHRONOUS_LEVELS[level] ?? 'full',
       busyTimeoutMs: this.busyTimeoutMs,
+      groupCommit: this.groupCommit,
     };
   }
 
@@ -84,7 +88,7 @@ export function connect(location: string, options: CheckedSqliteOptions): { conn
     db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     const schema = migrate(db, location, options);
     db.pragma('busy_timeout = 0');
-    const connection = new SqliteConnection(db, location, options.readonly, options.busyTimeoutMs);
+    const connection = new SqliteConnection(db, location, options.readonly, options.busyTimeoutMs, options.groupCommit);
     return { connection, schema, durability: sqliteDurability(location, options.synchronous) };
   } catch (error) {
     db.close();

@@ -5,5 +5,5 @@
 export { openSqlite, openSqliteStore, openSqliteAdapter, type SqliteStoreOptions } from './open.js';
 export { SqliteBackend, SqliteAdapter } from './sqlite-backend.js';
 export type { SqliteSettings } from './connection.js';
-export type { SqliteOptions } from './options.js';
+export type { GroupBounds, SqliteOptions } from './options.js';
 export { LATEST_SCHEMA_VERSION } from './migrations.js';

@@ -9,7 +9,7 @@ export type SqliteStoreOptions = SqliteOptions & EventStoreOptions;
 /**
  * Opens a SQLite event store. `target` is a file path (`./annals.db`, `//abs/path` from a
  * `sqlite://` URL, or `:memory:`), optionally followed by a query with options:
- * `?synchronous=normal&busyTimeoutMs=10000&pollIntervalMs=25&migrate=false&readonly=true`.
+ * `?synchronous=normal&busyTimeoutMs=10000&pollIntervalMs=25&groupCommit=false&migrate=false&readonly=true`.
  * Options passed in code win over the URL's.
  */
 export async function openSqliteStore(target: string, options: SqliteStoreOptions = {}): Promise<EventStore> {

@@ -22,6 +22,24 @@ export interface SqliteOptions {
    * path is reported, not made into an empty store).
    */
   readonly create?: boolean;
+  /**
+   * Commit appends that are requested while others are being written together, in one
+   * transaction (one sync of the WAL), each in a savepoint of its own. Default true; false
+   * commits every append in a transaction of its own.
+   */
+  readonly groupCommit?: boolean;
+  /** The most appends (append or appendMany calls) one group commits. Default 64. */
+  readonly groupMaxAppends?: number;
+  /** A group takes no further append once it has held the write lock this long. Default 10 ms. */
+  readonly groupMaxMs?: number;
+}
+
+/** How large a group of appends may grow, when appends are grouped. */
+export interface GroupBounds {
+  /** The most appends one group commits together (the `groupMaxAppends` option). */
+  readonly maxAppends: number;
+  /** After this long holding the write lock, in milliseconds, a group takes no further append (the `groupMaxMs` option). */
+  readonly maxMs: number;
 }
 
 /** The options with their defaults, checked. */
@@ -32,6 +50,8 @@ export interface CheckedSqliteOptions {
   readonly migrate: boolean;
   readonly readonly: boolean;
   readonly create: boolean;
+  /** False when appends are not grouped. */
+  readonly groupCommit: GroupBounds | false;
 }
 
 /** Options of a `sqlite:` URL's query; the core's `pageSize` too. A SQLite URL has nothing else, so any other is refused. */
@@ -44,6 +64,9 @@ const URL_OPTIONS = {
   migrate: 'flag',
   readonly: 'flag',
   create: 'flag',
+  groupCommit: 'flag',
+  groupMaxAppends: 'positive integer',
+  groupMaxMs: 'positive integer',
 } as const;
 
 /**
@@ -68,8 +91,8 @@ export function checkSqliteOptions(options: SqliteOptions & { readonly pageSize?
     throw new InvalidArgumentError('synchronous', synchronous, `'full' or 'normal'`);
   }
   // The core checks pageSize too, but only once the file is open: a bad value must not create it.
-  assertPositiveIntegers(options, ['busyTimeoutMs', 'pollIntervalMs', 'pageSize']);
-  for (const name of ['migrate', 'readonly', 'create'] as const) {
+  assertPositiveIntegers(options, ['busyTimeoutMs', 'pollIntervalMs', 'pageSize', 'groupMaxAppends', 'groupMaxMs']);
+  for (const name of ['migrate', 'readonly', 'create', 'groupCommit'] as const) {
     const value = options[name];
     if (value !== undefined && typeof value !== 'boolean') throw new InvalidArgumentError(name, value, 'true or false');
   }
@@ -80,5 +103,6 @@ export function checkSqliteOptions(options: SqliteOptions & { readonly pageSize?
     migrate: options.migrate ?? true,
     readonly: options.readonly ?? false,
     create: options.create ?? true,
+    groupCommit: options.groupCommit === false ? false : { maxAppends: options.groupMaxAppends ?? 64, maxMs: options.groupMaxMs ?? 10 },
   };
 }

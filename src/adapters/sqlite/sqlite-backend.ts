@@ -10,6 +10,8 @@ export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
   /** The log, the snapshot store, and the commit signal (polling `PRAGMA data_version`). */
   readonly parts: BackendParts & {
+    /** The event log, which groups concurrent appends into one transaction (see append-groups.ts). */
+    readonly log: SqliteLog;
     /** The commit signal: a poll timer that runs while anyone subscribes. */
     readonly commits: DataVersionPoller;
   };
@@ -38,6 +40,7 @@ export class SqliteBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    await this.parts.log.whenIdle(); // appends requested before close are committed (or fail) first
     this.parts.commits.close();
     this.connection.close();
   }

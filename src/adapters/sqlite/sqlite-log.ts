@@ -2,7 +2,10 @@ import type Database from 'better-sqlite3';
 import type { AppendResult, DeletedState, ExpectedRevision, StreamInfo } from '../../core/types.js';
 import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
 import { hardDeleted, planAppend, planDelete, planTruncate, softDeleted, type RecordedId, type StreamState } from '../../backend/stream-rules.js';
+import { ReadOnlyStoreError } from '../../core/errors.js';
+import { AppendGroups, GroupAborted, type Outcome } from './append-groups.js';
 import type { SqliteConnection } from './connection.js';
+import { translateSqliteError } from './errors.js';
 
 const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
 
@@ -14,9 +17,10 @@ interface StateRow {
 }
 
 /**
- * The log in SQLite: every append in one IMMEDIATE transaction (the write lock is taken up
+ * The log in SQLite: every append in an IMMEDIATE transaction (the write lock is taken up
  * front, so two processes never deadlock upgrading a read lock), deciding with the rules of
- * stream-rules.ts inside it. Positions come from an AUTOINCREMENT key, assigned by the single
+ * stream-rules.ts inside it; appends requested together share one transaction, each in a
+ * savepoint (append-groups.ts). Positions come from an AUTOINCREMENT key, assigned by the single
  * writer in commit order, so a reader paging by position never skips a late commit.
  */
 export class SqliteLog implements EventLog {
@@ -24,6 +28,9 @@ export class SqliteLog implements EventLog {
 
   private readonly statements;
   private readonly appendTransaction: Database.Transaction<(batch: readonly PreparedAppend[]) => AppendResult[]>;
+  private readonly groupTransaction: Database.Transaction<(batches: readonly (readonly PreparedAppend[])[], until: number) => Outcome[]>;
+  /** Undefined when appends are not grouped (the groupCommit option). */
+  private readonly groups: AppendGroups | undefined;
   private readonly deleteTransaction: Database.Transaction<(stream: string, mode: 'soft' | 'hard', expected: ExpectedRevision) => void>;
   private readonly truncateTransaction: Database.Transaction<(stream: string, before: number) => void>;
 
@@ -71,6 +78,33 @@ export class SqliteLog implements EventLog {
       head: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'annals_events'`).pluck(),
     };
     this.appendTransaction = db.transaction((batch: readonly PreparedAppend[]) => this.appendInTransaction(batch));
+    // Inside the group's transaction, appendTransaction runs in a savepoint (better-sqlite3 nests so).
+    this.groupTransaction = db.transaction((batches: readonly (readonly PreparedAppend[])[], until: number) => {
+      const outcomes: Outcome[] = [];
+      for (const batch of batches) {
+        try {
+          outcomes.push({ results: this.appendTransaction(batch) });
+        } catch (error) {
+          // Its savepoint is rolled back; but some errors (a full disk) end the whole transaction.
+          if (!db.inTransaction) throw new GroupAborted(outcomes.length, error);
+          outcomes.push({ error });
+        }
+        if (performance.now() >= until) break;
+      }
+      return outcomes;
+    });
+    const bounds = connection.groupCommit;
+    this.groups =
+      bounds === false ? undefined
+      : new AppendGroups(
+          {
+            one: (batch) => this.appendTransaction.immediate(batch),
+            group: (batches, until) => this.groupTransaction.immediate(batches, until),
+            translate: (error) => translateSqliteError(error, 'append', connection.location),
+          },
+          bounds,
+          connection.busyTimeoutMs,
+        );
     this.deleteTransaction = db.transaction((stream: string, mode: 'soft' | 'hard', expected: ExpectedRevision) => {
       const state = this.stateOf(stream);
       const plan = planDelete(stream, state, mode, expected);
@@ -89,8 +123,15 @@ export class SqliteLog implements EventLog {
     });
   }
 
-  async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
-    return this.connection.write('append', () => this.appendTransaction.immediate(batch));
+  appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
+    if (!this.groups) return this.connection.write('append', () => this.appendTransaction.immediate(batch));
+    if (this.connection.isReadonly) return Promise.reject(new ReadOnlyStoreError('append', this.connection.location));
+    return this.groups.append(batch);
+  }
+
+  /** Resolves once every append requested so far has been committed or has failed. */
+  whenIdle(): Promise<void> {
+    return this.groups?.whenIdle() ?? Promise.resolve();
   }
 
   private appendInTransaction(batch: readonly PreparedAppend[]): AppendResult[] {
