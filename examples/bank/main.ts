@@ -75,6 +75,8 @@ async function concurrentTellers(run: Run): Promise<void> {
   heading(3, 'Two tellers update Alice at the same time: the handler catches the conflict and decides again');
   const teller1 = () => execute(run, run.alice, { type: 'Withdraw', amount: 2_000 });
   // Teller 2 is on a slow link: its first append reaches the store only after teller 1's command.
+  // The link is a store object of its own, as another process's would be: commands handled
+  // through one store object take turns and never conflict; these two race.
   let held = true;
   const slowLink: CommandStore = {
     readStream: (stream, options) => run.store.readStream(stream, options),

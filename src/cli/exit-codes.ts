@@ -30,6 +30,8 @@ const BY_ERROR_CODE = {
   ANNALS_STORE_CLOSED: EXIT.failure,
   ANNALS_NOT_SUPPORTED: EXIT.failure,
   ANNALS_STORE_UNAVAILABLE: EXIT.failure,
+  // Too many commands wait on one stream in one process: overload, not a conflict with the store.
+  ANNALS_COMMAND_QUEUE_FULL: EXIT.failure,
   ANNALS_STORE_READ_ONLY: EXIT.failure,
   ANNALS_SCHEMA_VERSION: EXIT.failure,
   ANNALS_MIGRATION_REQUIRED: EXIT.failure,

@@ -112,7 +112,7 @@ describe('handleCommand', () => {
   });
 
   it('refuses bad options before reading anything', async () => {
-    for (const options of [{ maxRetries: -1 }, { maxRetries: 1.5 }, { commandId: '' }, { backoff: { initialMs: Number.NaN } }]) {
+    for (const options of [{ maxRetries: -1 }, { maxRetries: 1.5 }, { commandId: '' }, { backoff: { initialMs: Number.NaN } }, { queue: { maxWaiting: -1 } }, { queue: { maxWaiting: 2.5 } }, { queue: 'yes' as never }]) {
       await expect(handleCommand(store, counter, 'counter-1', { type: 'Reset' }, options)).rejects.toBeInstanceOf(InvalidArgumentError);
     }
     expect((await store.streamInfo('counter-1')).exists).toBe(false);

@@ -8,6 +8,7 @@ import { keepsSnapshots, loadState, toDecidedEvent, type CommandStore, type Load
 import { resolveOptions, type HandleCommandOptions, type ResolvedOptions } from './options.js';
 import type { CommandResult, RecordedOf } from './result.js';
 import { resolveSnapshotPolicy, shouldSnapshot, type ResolvedSnapshotPolicy } from './snapshot-policy.js';
+import { takeTurn } from './stream-queue.js';
 
 /**
  * Handles one command on one stream: folds the stream into the decider's state, decides, and
@@ -15,6 +16,9 @@ import { resolveSnapshotPolicy, shouldSnapshot, type ResolvedSnapshotPolicy } fr
  * events). When another writer got there first (WrongExpectedRevisionError), it waits a jittered,
  * growing time, reloads and decides again, up to `maxRetries` times, then throws the last conflict.
  *
+ * - Commands on one stream handled through the same store object take turns, in the order of
+ *   the calls (stream-queue.ts), so they never conflict with each other; other processes and
+ *   other store objects are still caught by the expected revision. `queue: false` races instead.
  * - Errors thrown by `decide` (domain refusals) reach the caller unchanged; nothing is appended.
  * - A decision without events appends nothing and returns the loaded state and revision, with
  *   `position: undefined`.
@@ -29,9 +33,24 @@ export async function handleCommand<State, Command, Event extends DecidedEvent>(
   command: Command,
   options?: HandleCommandOptions,
 ): Promise<CommandResult<State, Event>> {
+  if (typeof store !== 'object' || store === null) throw new InvalidArgumentError('store', store, 'an EventStore, or an object with its readStream, append, getEvent and streamInfo');
   const resolved = resolveOptions(command, options);
-  const { commandId, maxRetries } = resolved;
   const policy = resolveSnapshotPolicy(decider.snapshot);
+  const run = () => decideAndAppend(store, decider, stream, command, resolved, policy);
+  // Queued in this synchronous step, so that commands take their turns in the order of these calls.
+  return resolved.queue === undefined ? run() : takeTurn(store, stream, resolved.queue.maxWaiting, run);
+}
+
+/** One command's turn: the load, decide, append loop, retried on conflict; the snapshot saved before the turn ends. */
+async function decideAndAppend<State, Command, Event extends DecidedEvent>(
+  store: CommandStore,
+  decider: Decider<State, Command, Event>,
+  stream: string,
+  command: Command,
+  resolved: ResolvedOptions,
+  policy: ResolvedSnapshotPolicy<State, Event> | undefined,
+): Promise<CommandResult<State, Event>> {
+  const { commandId, maxRetries } = resolved;
   for (let attempt = 1; ; attempt++) {
     if (commandId !== undefined) {
       const handled = await findHandledCommand(store, decider, stream, commandId);

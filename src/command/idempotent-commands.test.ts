@@ -55,10 +55,11 @@ describe('idempotent commands', () => {
     expect(await revisions('counter-2')).toBe(0);
   });
 
-  it('appends once when the same command is handled by two callers at the same time', async () => {
+  it('appends once when the same command is handled by two callers racing at the same time', async () => {
+    // Without the queue, as two processes would: both look it up, both decide, one append wins.
     const [a, b] = await Promise.all([
-      handleCommand(store, counter, 'counter-1', { type: 'Increment', by: 2 }, { commandId: 'cmd-1' }),
-      handleCommand(store, counter, 'counter-1', { type: 'Increment', by: 2 }, { commandId: 'cmd-1' }),
+      handleCommand(store, counter, 'counter-1', { type: 'Increment', by: 2 }, { commandId: 'cmd-1', queue: false }),
+      handleCommand(store, counter, 'counter-1', { type: 'Increment', by: 2 }, { commandId: 'cmd-1', queue: false }),
     ]);
     expect(a).toEqual(b);
     expect(await revisions('counter-1')).toBe(0);

@@ -24,10 +24,27 @@ export interface HandleCommandOptions {
    * still succeeds: its events are committed, and a later command saves again). Default: ignored.
    */
   readonly onSnapshotError?: (error: unknown, stream: string) => void;
+  /**
+   * Commands on one stream handled through one store object wait for each other, in order of
+   * arrival, instead of racing: the default (`true`, or `{ maxWaiting }` to bound the wait
+   * differently). `false`: the command races, as commands of other processes do.
+   */
+  readonly queue?: boolean | QueueOptions;
+}
+
+/** The `queue` option of handleCommand: how commands on one stream wait for their turn. */
+export interface QueueOptions {
+  /**
+   * Commands that may wait behind the one being handled on a stream; one more is refused at
+   * once with CommandQueueFullError (`ANNALS_COMMAND_QUEUE_FULL`). Default 1,000; 0: never wait.
+   */
+  readonly maxWaiting?: number;
 }
 
 /** The conflicts handleCommand retries when `maxRetries` is not given. */
 export const DEFAULT_MAX_RETRIES = 5;
+/** The commands that may wait behind the one being handled on a stream, when `queue.maxWaiting` is not given. */
+export const DEFAULT_MAX_WAITING = 1_000;
 
 export interface ResolvedOptions {
   readonly commandId: string | undefined;
@@ -39,6 +56,8 @@ export interface ResolvedOptions {
   readonly backoff: Required<Backoff>;
   readonly onConflict: ((error: WrongExpectedRevisionError, attempt: number) => void) | undefined;
   readonly onSnapshotError: ((error: unknown, stream: string) => void) | undefined;
+  /** The queue's bound, or undefined when the command races (`queue: false`). */
+  readonly queue: { readonly maxWaiting: number } | undefined;
 }
 
 /** Checks the options and fills in the defaults; bad options throw ANNALS_INVALID_ARGUMENT before anything is read. */
@@ -56,10 +75,20 @@ export function resolveOptions(command: unknown, options: HandleCommandOptions =
   for (const key of ['initialMs', 'maxMs'] as const) {
     if (!Number.isFinite(backoff[key]) || backoff[key] < 0) throw new InvalidArgumentError(`backoff.${key}`, backoff[key], 'a number of milliseconds >= 0');
   }
+  const queue = resolveQueue(options.queue);
   const ids: { correlationId?: string; causationId?: string } = {};
   if (correlationId !== undefined) ids.correlationId = correlationId;
   if (commandId !== undefined) ids.causationId = commandId;
-  return { commandId, baseMetadata: { ...options.metadata }, ids, maxRetries, backoff, onConflict: options.onConflict, onSnapshotError: options.onSnapshotError };
+  return { commandId, baseMetadata: { ...options.metadata }, ids, maxRetries, backoff, onConflict: options.onConflict, onSnapshotError: options.onSnapshotError, queue };
+}
+
+function resolveQueue(queue: HandleCommandOptions['queue']): ResolvedOptions['queue'] {
+  if (queue === false) return undefined;
+  if (queue === undefined || queue === true) return { maxWaiting: DEFAULT_MAX_WAITING };
+  if (typeof queue !== 'object' || queue === null) throw new InvalidArgumentError('queue', queue, 'true, false, or { maxWaiting }');
+  const maxWaiting = queue.maxWaiting ?? DEFAULT_MAX_WAITING;
+  if (!Number.isSafeInteger(maxWaiting) || maxWaiting < 0) throw new InvalidArgumentError('queue.maxWaiting', maxWaiting, 'an integer >= 0');
+  return { maxWaiting };
 }
 
 /** A command may carry its id in a `commandId` field (not `id`, which commands often use for the entity). */

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'ANNALS_DRIVER_MISSING',
   'ANNALS_STORE_OPEN_FAILED',
   'ANNALS_EVENT_TOO_LARGE',
+  'ANNALS_COMMAND_QUEUE_FULL',
 ] as const;
 
 /**
@@ -401,6 +402,30 @@ export class DriverMissingError extends AnnalsError {
     options?: { cause?: unknown },
   ) {
     super(`The ${adapter} store needs the '${driver}' package, which is not installed.`, `Run 'npm install ${driver}'.`, options);
+  }
+}
+
+/**
+ * A command refused on arrival because as many commands as its queue allows already wait for
+ * their turn on its stream, in this store object (handleCommand's per-stream queue). It was not
+ * handled: nothing was read or written.
+ */
+export class CommandQueueFullError extends AnnalsError {
+  readonly code = 'ANNALS_COMMAND_QUEUE_FULL';
+  override readonly retryable = true;
+  constructor(
+    /** The stream the refused command was for. */
+    readonly stream: string,
+    /** Commands waiting behind the one being handled when this one arrived. */
+    readonly waiting: number,
+    /** The queue's bound this command was given (`queue.maxWaiting`). */
+    readonly maxWaiting: number,
+  ) {
+    super(
+      `A command on stream "${stream}" is being handled through this store and ${waiting} more wait for their turn ` +
+        `(at most ${maxWaiting} may wait); this one was refused, and nothing was written.`,
+      `Send it again later (with a commandId, sending again is safe), spread the commands over more streams, or raise queue.maxWaiting.`,
+    );
   }
 }
 
