@@ -37,7 +37,7 @@ export class PostgresPool {
       try {
         // Statements are prepared per connection, and a store's pool serves its schema alone: the
         // name needs no schema (which could take it past PostgreSQL's 63 characters).
-        return await this.pool.query<R>({ name: name.startsWith('annals:') ? name : `annals:${name}`, text, values });
+        return await this.onClient((client) => client.query<R>({ name: name.startsWith('annals:') ? name : `annals:${name}`, text, values }));
       } catch (error) {
         const code = (error as { code?: string }).code;
         // 23505: two transactions inserted the same new id or revision at once; run again, the
@@ -45,6 +45,30 @@ export class PostgresPool {
         if ((TRANSIENT.has(code ?? '') || (retryConflicts && code === '23505')) && attempt < MAX_TRANSIENT_RETRIES) continue;
         throw toAnnalsError(error);
       }
+    }
+  }
+
+  /**
+   * Runs `use` on a connection of the pool and gives it back. A statement the server refused (a
+   * conflict, a duplicate id) leaves its connection sound: it goes back to the pool, where
+   * pool.query would close it and the next statement would pay for a new connection. A
+   * connection that failed (no SQLSTATE, or class 08, 57P, XX) is closed.
+   */
+  private async onClient<T>(use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // While it is out of the pool, a connection's own failure (terminated, reset) is the pending
+    // statement's error; the pool's listener takes over again once it is back.
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    try {
+      const result = await use(client);
+      client.off('error', ignore);
+      client.release();
+      return result;
+    } catch (error) {
+      client.off('error', ignore);
+      client.release(keepsConnection(error) ? undefined : (error as Error));
+      throw error;
     }
   }
 
@@ -56,6 +80,12 @@ export class PostgresPool {
   async end(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** Whether a connection whose statement failed with `error` can run the next one. */
+function keepsConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P') && !code.startsWith('XX');
 }
 
 /** Connects a pool, migrates the store's schema (or checks it) and reads the server's durability settings. */
