@@ -1,6 +1,6 @@
 import { handleCommand, WrongExpectedRevisionError, type EventStore } from '../../src/index.js';
 import { formatCount } from '../lib/format.js';
-import { percentile } from '../lib/stats.js';
+import { overlappingMeasurement } from '../lib/stats.js';
 import { now, since, yieldToEventLoop } from '../lib/timer.js';
 import type { BenchOptions, Measurement } from '../lib/types.js';
 import type { CaseRow } from '../lib/verdict.js';
@@ -136,13 +136,5 @@ async function block(store: EventStore, v: Variant, stream: string, ms: number, 
 }
 
 function measurement(v: Variant): Measurement {
-  const sorted = [...v.latencies].sort((x, y) => x - y);
-  return {
-    operations: v.latencies.length,
-    events: v.commands,
-    totalNs: v.wallNs,
-    eventsPerSecond: (v.commands * 1e9) / v.wallNs,
-    p50Ns: percentile(sorted, 50),
-    p99Ns: percentile(sorted, 99),
-  };
+  return overlappingMeasurement(v.latencies, v.commands, v.wallNs);
 }

@@ -15,6 +15,22 @@ export function perSecond(events: number, ns: number): number {
   return ns > 0 ? (events * 1e9) / ns : Number.NaN;
 }
 
+/**
+ * Sums up work done by callers that overlap: `events` over the wall time `wallNs` (their
+ * durations do not add up), with the percentiles of the single calls' `latencies`.
+ */
+export function overlappingMeasurement(latencies: readonly number[], events: number, wallNs: number): Measurement {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    operations: latencies.length,
+    events,
+    totalNs: wallNs,
+    eventsPerSecond: (events * 1e9) / wallNs,
+    p50Ns: percentile(sorted, 50),
+    p99Ns: percentile(sorted, 99),
+  };
+}
+
 /** Sums up one side's samples: each operation's duration and the events it handled. */
 export function summarize(durationsNs: readonly number[], events: number): Measurement {
   const sorted = [...durationsNs].sort((a, b) => a - b);

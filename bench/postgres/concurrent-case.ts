@@ -1,6 +1,6 @@
 import { openStore } from '../../src/index.js';
 import { timingOf } from '../lib/compare.js';
-import { percentile } from '../lib/stats.js';
+import { overlappingMeasurement } from '../lib/stats.js';
 import { now, since, yieldToEventLoop } from '../lib/timer.js';
 import type { Measurement } from '../lib/types.js';
 import { makeEvents } from '../lib/workload.js';
@@ -153,13 +153,5 @@ async function block(v: Variant, ms: number, record: boolean): Promise<number> {
 }
 
 function measurement(v: Variant): Measurement {
-  const sorted = [...v.latencies].sort((x, y) => x - y);
-  return {
-    operations: v.latencies.length,
-    events: v.events,
-    totalNs: v.wallNs,
-    eventsPerSecond: (v.events * 1e9) / v.wallNs,
-    p50Ns: percentile(sorted, 50),
-    p99Ns: percentile(sorted, 99),
-  };
+  return overlappingMeasurement(v.latencies, v.events, v.wallNs);
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { openStore, type EventStore } from '../../src/index.js';
 import { timingOf } from '../lib/compare.js';
-import { percentile } from '../lib/stats.js';
+import { overlappingMeasurement } from '../lib/stats.js';
 import { now, since, yieldToEventLoop } from '../lib/timer.js';
 import type { Measurement, Target } from '../lib/types.js';
 import type { CaseRow } from '../lib/verdict.js';
@@ -179,15 +179,7 @@ function variant(key: Variant['key'], appenders: number, run: (ms: number) => Pr
 }
 
 function measurement(v: Variant): Measurement {
-  const sorted = [...v.latencies].sort((x, y) => x - y);
-  return {
-    operations: v.latencies.length,
-    events: v.events,
-    totalNs: v.wallNs,
-    eventsPerSecond: (v.events * 1e9) / v.wallNs,
-    p50Ns: percentile(sorted, 50),
-    p99Ns: percentile(sorted, 99),
-  };
+  return overlappingMeasurement(v.latencies, v.events, v.wallNs);
 }
 
 function sum(values: readonly number[]): number {
