@@ -141,6 +141,16 @@ for (const commands of pages) {
     await symlink(join(ROOT, 'dist'), join(cwd, 'dist'));
     const env: Record<string, string> = { ANNALS_STORE: '', ANNALS_SCHEMAS: '', NO_COLOR: '1' };
     let background: { command: ShellCommand; started: Started }[] = [];
+    // A failing check must not leave a `tail` running: its group is killed at the end.
+    cleanups.push(async () => {
+      for (const { started } of background) {
+        try {
+          process.kill(-started.child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    });
     const stopBackground = async () => {
       for (const { command, started } of background) {
         // Its stated output first: what it prints for the block's other commands.
