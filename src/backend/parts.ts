@@ -3,6 +3,7 @@ import type { PreparedEvent } from '../core/validate.js';
 import type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInfo } from '../core/types.js';
 import type { StoredSnapshot } from '../core/snapshot.js';
 import type { SchemaState } from './migrations.js';
+import type { ReadModelStore } from '../readmodel/read-model-store.js';
 
 /**
  * A backend is a set of small parts, each built by the backend's async `open…()` function and
@@ -37,6 +38,8 @@ export interface BackendParts {
   readonly snapshots?: SnapshotStore;
   /** Absent where only this store's own object can write (memory): its appends wake its subscribers directly. */
   readonly commits?: CommitSignal;
+  /** Read models (documents, projection checkpoints and leases) in the store's own database. */
+  readonly readModels?: ReadModelStore;
 }
 
 /** The name of a part, as `EventStore.provides` and `requirePart` take it. */

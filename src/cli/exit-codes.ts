@@ -37,6 +37,10 @@ const BY_ERROR_CODE = {
   ANNALS_MIGRATION_REQUIRED: EXIT.failure,
   ANNALS_DRIVER_MISSING: EXIT.failure,
   ANNALS_STORE_OPEN_FAILED: EXIT.failure,
+  ANNALS_INVALID_DOCUMENT: EXIT.failure,
+  ANNALS_DOCUMENT_NOT_LOADED: EXIT.failure,
+  ANNALS_LEASE_LOST: EXIT.failure,
+  ANNALS_CONSISTENCY_TIMEOUT: EXIT.failure,
 } as const satisfies Record<AnnalsErrorCode, ExitCode>;
 
 export function exitCodeFor(error: unknown): ExitCode {

@@ -1,4 +1,5 @@
 import type { ExpectedRevision } from './types.js';
+import type { LeaseToken, ProjectionKey } from '../readmodel/types.js';
 
 /** Every code an AnnalsError can carry: stable across releases, each listed in docs/errors.md. */
 export const ERROR_CODES = [
@@ -22,6 +23,10 @@ export const ERROR_CODES = [
   'ANNALS_STORE_OPEN_FAILED',
   'ANNALS_EVENT_TOO_LARGE',
   'ANNALS_COMMAND_QUEUE_FULL',
+  'ANNALS_INVALID_DOCUMENT',
+  'ANNALS_DOCUMENT_NOT_LOADED',
+  'ANNALS_LEASE_LOST',
+  'ANNALS_CONSISTENCY_TIMEOUT',
 ] as const;
 
 /**
@@ -520,7 +525,8 @@ function describeOpenFailure(adapter: string, failure: OpenFailure, target: Open
   }
 }
 
-function safeDescribe(value: unknown): string {
+/** A value as a message shows it: JSON where it can be, otherwise its text. */
+export function safeDescribe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol') return value.toString();
@@ -529,4 +535,97 @@ function safeDescribe(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * A document a projection wrote that a collection cannot hold: not a JSON object, or a declared
+ * index's field of the wrong kind. Nothing of the batch was written.
+ */
+export class InvalidDocumentError extends AnnalsError {
+  readonly code = 'ANNALS_INVALID_DOCUMENT';
+  constructor(
+    /** The collection's key (`<projection>:v<version>:<collection>`). */
+    readonly collection: string,
+    /** The document's id. */
+    readonly id: string,
+    /** What is wrong with it. */
+    readonly reason: string,
+  ) {
+    super(
+      `Document "${id}" of ${collection} cannot be stored: ${reason}.`,
+      `Write a plain JSON object whose indexed fields hold the declared kind (or are missing or null).`,
+    );
+  }
+}
+
+/**
+ * A projection read a document (get or patch) it did not declare in `load`: the runner fetches
+ * the documents a batch reads before it applies it, so that apply runs without waiting.
+ */
+export class DocumentNotLoadedError extends AnnalsError {
+  readonly code = 'ANNALS_DOCUMENT_NOT_LOADED';
+  constructor(
+    /** The projection's name. */
+    readonly projection: string,
+    /** The collection's name. */
+    readonly collection: string,
+    /** The document's id. */
+    readonly id: string,
+  ) {
+    super(
+      `Projection "${projection}" read document "${id}" of collection "${collection}", which its load() did not name for this event.`,
+      `Return { collection: '${collection}', id } from the projection's load(event) for every document apply reads or patches; upsert and delete need no load.`,
+    );
+  }
+}
+
+/**
+ * A projection commit refused: another runner took the lease (a higher epoch), or the checkpoint
+ * moved since the batch began. Nothing was written; the runner that gets it stops applying.
+ */
+export class LeaseLostError extends AnnalsError {
+  readonly code = 'ANNALS_LEASE_LOST';
+  /** The projection, as `name vN`. */
+  readonly projection: string;
+  constructor(
+    key: ProjectionKey,
+    /** The lease the writer presented (none for an inline apply). */
+    readonly lease: LeaseToken | undefined,
+    /** The checkpoint the batch started from. */
+    readonly from: number,
+    /** What the store holds now: its checkpoint, owner and epoch (undefined when it has no state row). */
+    readonly found: { checkpoint: number; owner: string | undefined; epoch: number } | undefined,
+  ) {
+    super(
+      `The commit of ${describeProjectionKey(key)} from checkpoint ${from}${lease ? ` by ${lease.owner} (epoch ${lease.epoch})` : ''} was refused: the store holds ${safeDescribe(found ?? 'no state')}.`,
+      `Another runner holds the projection now, or moved it on; this one must stop writing. Nothing of the batch was written.`,
+    );
+    this.projection = describeProjectionKey(key);
+  }
+}
+
+/** A read that asked to see a position waited `timeoutMs` and the projection had not reached it. */
+export class ConsistencyTimeoutError extends AnnalsError {
+  readonly code = 'ANNALS_CONSISTENCY_TIMEOUT';
+  override readonly retryable = true;
+  constructor(
+    /** The projection waited for. */
+    readonly projection: string,
+    /** The position the read asked to see. */
+    readonly minPosition: number,
+    /** The projection's checkpoint when the wait ended. */
+    readonly checkpoint: number,
+    /** How long it waited, in ms. */
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `Projection "${projection}" did not reach position ${minPosition} within ${timeoutMs} ms: it is at ${checkpoint}, ${minPosition - checkpoint} behind.`,
+      `Check that a runner is running this projection (annals projections status), then retry; or allow longer with timeoutMs (default from ANNALS_CONSISTENCY_TIMEOUT, in ms).`,
+    );
+  }
+}
+
+/** A projection key as messages write it: `balances v2` (and the partition when there are several). */
+export function describeProjectionKey(key: ProjectionKey): string {
+  return `${key.projection} v${key.version}${key.partition === 0 ? '' : ` partition ${key.partition}`}`;
 }

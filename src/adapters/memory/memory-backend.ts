@@ -1,5 +1,6 @@
 import type { Backend, BackendParts, Durability } from '../../backend/parts.js';
 import { MemoryLog } from './memory-log.js';
+import { MemoryReadModels } from './memory-read-models.js';
 import { MemorySnapshots } from './memory-snapshots.js';
 
 /**
@@ -15,11 +16,13 @@ export class MemoryBackend implements Backend {
     readonly log: MemoryLog;
     /** The snapshot store. */
     readonly snapshots: MemorySnapshots;
+    /** Read models, projection checkpoints and leases. */
+    readonly readModels: MemoryReadModels;
   };
 
   constructor() {
     const snapshots = new MemorySnapshots();
-    this.parts = { log: new MemoryLog(snapshots), snapshots };
+    this.parts = { log: new MemoryLog(snapshots), snapshots, readModels: new MemoryReadModels() };
   }
 
   async close(): Promise<void> {
