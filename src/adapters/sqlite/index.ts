@@ -7,3 +7,4 @@ export { SqliteBackend, SqliteAdapter } from './sqlite-backend.js';
 export type { SqliteSettings } from './connection.js';
 export type { GroupBounds, SqliteOptions } from './options.js';
 export { LATEST_SCHEMA_VERSION } from './migrations.js';
+export { openSqliteReadModels, type SqliteReadModelOptions } from './open-read-models.js';
