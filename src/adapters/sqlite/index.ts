@@ -1,5 +1,5 @@
 /**
- * The SQLite backend: `openSqliteStore` for a store, `openSqlite` for the backend alone (docs/sqlite.md).
+ * The SQLite backend: `openSqliteStore` for a store, `openSqlite` for the backend alone, `openSqliteReadModels` for read models in a file of their own (docs/sqlite.md).
  * @module annals/sqlite
  */
 export { openSqlite, openSqliteStore, openSqliteAdapter, type SqliteStoreOptions } from './open.js';

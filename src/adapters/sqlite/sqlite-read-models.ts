@@ -2,17 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CommitSignal } from '../../backend/parts.js';
 import { StoreClosedError } from '../../core/errors.js';
 import type { ReadModelStore } from '../../readmodel/read-model-store.js';
-import type {
-  CollectionSpec,
-  DeadLetter,
-  LeaseAnswer,
-  ProjectionCommit,
-  ProjectionKey,
-  ProjectionState,
-  StoredDocument,
-  StoredFilter,
-  StoredFind,
-} from '../../readmodel/types.js';
+import type { CollectionSpec, DeadLetter, LeaseAnswer, ProjectionCommit, ProjectionKey, ProjectionState, StoredDocument, StoredFilter, StoredFind } from '../../readmodel/types.js';
 import type { SqliteConnection } from './connection.js';
 import { SqliteProjectionStates } from './projection-states.js';
 import { SqliteCollections } from './read-model-collections.js';
