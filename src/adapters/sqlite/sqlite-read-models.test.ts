@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,7 +175,7 @@ describe('SQLite read models', () => {
     const backend = await openSqlite(join(dir, `rm-${++files}.db`));
     try {
       const readModels = backend.parts.readModels as SqliteReadModels;
-      const db = (readModels as unknown as { db: import('better-sqlite3').Database }).db;
+      const db = (readModels as unknown as { db: Database.Database }).db;
       db.transaction(() => {
         readModels.commitSync(batch(0, 1, [put('a', { name: 'kept' })]));
         expect(readModels.getSync(accounts, ['a'])).toEqual(['{"name":"kept"}']);
@@ -213,6 +214,25 @@ describe('SQLite read models', () => {
     const closed = await openSqliteReadModels(file);
     await closed.close();
     await expect(closed.get(accounts, ['a'])).rejects.toMatchObject({ code: 'ANNALS_STORE_CLOSED' });
+  });
+});
+
+describe('SQLite read models under another connection’s lock', () => {
+  it('waits for the write lock, and fails with ANNALS_STORE_UNAVAILABLE, never a raw SQLITE_BUSY, when it stays held', async () => {
+    const file = join(dir, `rm-${++files}.db`);
+    const store = await openSqliteReadModels(file, { busyTimeoutMs: 100 });
+    opened.push(store);
+    const holder = new Database(file);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      await expect(store.commit(batch(0, 1, []))).rejects.toMatchObject({ code: 'ANNALS_STORE_UNAVAILABLE' });
+      const waiting = store.lease(key, 'a', 1000);
+      setTimeout(() => holder.exec('COMMIT'), 30);
+      expect(await waiting).toMatchObject({ held: true });
+      expect(await store.state(key)).toMatchObject({ owner: 'a', checkpoint: 0 });
+    } finally {
+      holder.close();
+    }
   });
 });
 
