@@ -3,7 +3,7 @@ import type { PreparedEvent } from '../core/validate.js';
 import type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInfo } from '../core/types.js';
 import type { StoredSnapshot } from '../core/snapshot.js';
 import type { SchemaState } from './migrations.js';
-import type { ReadModelStore } from '../readmodel/read-model-store.js';
+import type { ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
 
 /**
  * A backend is a set of small parts, each built by the backend's async `open…()` function and
@@ -40,7 +40,27 @@ export interface BackendParts {
   readonly commits?: CommitSignal;
   /** Read models (documents, projection checkpoints and leases) in the store's own database. */
   readonly readModels?: ReadModelStore;
+  /** Inline projections: code run inside each append's transaction, writing read models in the same database. */
+  readonly inline?: InlineHost;
 }
+
+/**
+ * Runs inline projections inside appends: after an append has written its events, and before it
+ * commits, each attached function gets them; a throw rolls the whole append back and fails it.
+ */
+export interface InlineHost {
+  /** The read models of the log's database, with the synchronous calls an inline function makes. */
+  readonly readModels: ReadModelStore & SyncReadModels;
+  /** Runs `apply` inside every later append that writes events; returns the function that detaches it. */
+  attach(apply: InlineApply): () => void;
+}
+
+/**
+ * What an inline host calls inside an append's transaction: the events it wrote, in position
+ * order, and the head of the log before them (every position up to it was committed before,
+ * and none after it but these events is committed yet).
+ */
+export type InlineApply = (events: readonly StoredEvent[], headBefore: number) => void;
 
 /** The name of a part, as `EventStore.provides` and `requirePart` take it. */
 export type PartName = keyof BackendParts;

@@ -25,7 +25,7 @@ import {
 } from './validate.js';
 import { requirePart, type Backend, type Capabilities, type Durability, type PartName, type PreparedAppend, type StoredEvent } from '../backend/parts.js';
 import type { SchemaState } from '../backend/migrations.js';
-import type { ReadModelStore } from '../readmodel/read-model-store.js';
+import type { ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
 import { backendOfStorageAdapter, isBackend, type StorageAdapter } from '../backend/storage-adapter.js';
 import { applySchemas } from '../schemas/apply-schemas.js';
 import { isEventSchemas, type EventSchemas } from '../schemas/event-schemas.js';
@@ -53,6 +53,14 @@ export interface EventStoreOptions {
    * and nothing is written.
    */
   readonly maxEventBytes?: number;
+}
+
+/** What `attachInline` returns: the read models the function may write synchronously, and how to stop it. */
+export interface InlineAttachment {
+  /** The read models in the log's database, with synchronous calls for use inside the function. */
+  readonly readModels: ReadModelStore & SyncReadModels;
+  /** Stops running the function in appends. */
+  detach(): void;
 }
 
 /** What a store can do: the log's variants of append, delete and truncate, and whether others' commits wake it. */
@@ -116,6 +124,21 @@ export class EventStore {
    */
   readModelStore(): ReadModelStore {
     return requirePart(this.impl, 'readModels');
+  }
+
+  /**
+   * Runs `apply` inside every later append's transaction, after the append has written its events
+   * and before it commits, with them decoded and the head of the log before them; a throw fails
+   * the append and writes nothing. What inline projections are built on (runProjections with
+   * `inline`); `detach` stops it.
+   * @throws NotSupportedError when the backend cannot run code inside its appends (PostgreSQL and
+   * Redis do not, yet).
+   */
+  attachInline(apply: (events: readonly RecordedEvent[], headBefore: number) => void): InlineAttachment {
+    this.assertOpen('attachInline');
+    const host = requirePart(this.impl, 'inline');
+    const detach = host.attach((stored, headBefore) => apply(stored.map(this.decode), headBefore));
+    return { readModels: host.readModels, detach };
   }
 
   /** Whether an acknowledged append survives a crash, and if not, what can be lost. */

@@ -3,29 +3,43 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import { ReadModels } from '../readmodel/read-models.js';
 import type { Projection } from './define-projection.js';
+import { inlineApplier } from './inline.js';
 import { checkRunnerOptions, type RunnerOptions } from './options.js';
 import { ProjectionRunner } from './runner.js';
 import { projectionStatus, type ProjectionStatus } from './status.js';
 
 /** Options of `runProjections`. */
 export interface RunProjectionsOptions extends RunnerOptions {
-  /** Where the read models live. Default: the event store's own database (its readModels part). */
+  /** Where async projections' read models live. Default: the event store's own database (inline ones always live there). */
   readonly readModels?: ReadModelStore;
+}
+
+/** Which projections run how: async ones follow the log in a runner; inline ones also apply inside each append. */
+export interface ProjectionRegistration {
+  /** Projections kept up to date by a runner following the log, a batch at a time. */
+  readonly async?: readonly Projection<any>[];
+  /**
+   * Projections applied inside each append's transaction (a query after the append returns sees
+   * it), with a runner that catches up what other processes appended without them. Memory and
+   * SQLite stores; others refuse with ANNALS_NOT_SUPPORTED.
+   */
+  readonly inline?: readonly Projection<any>[];
 }
 
 /** Projections running in this process: their runners, their status, and stop. */
 export class RunningProjections {
   constructor(
-    /** One runner per projection. */
+    /** One runner per projection (inline ones' catch-up runners included). */
     readonly runners: readonly ProjectionRunner[],
     private readonly events: EventStore,
-    /** The read models the projections write, for queries. */
+    /** The read models the async projections write, for queries. */
     readonly readModels: ReadModels,
+    private readonly detach: () => void,
   ) {}
 
   /** Each projection's checkpoint, head, lag, lease and dead letters. */
   async status(): Promise<ProjectionStatus[]> {
-    return Promise.all(this.runners.map((runner) => projectionStatus(this.events, this.readModels.store, runner.projection, runner)));
+    return Promise.all(this.runners.map((runner) => projectionStatus(this.events, runner.readModelStore, runner.projection, runner)));
   }
 
   /** Resolves once every projection has caught up with the head of the log. */
@@ -33,26 +47,50 @@ export class RunningProjections {
     await Promise.all(this.runners.map((runner) => runner.caughtUp()));
   }
 
-  /** Stops every runner and gives their leases up. */
+  /** Stops applying inline, stops every runner and gives their leases up. */
   async stop(): Promise<void> {
+    this.detach();
     await Promise.all(this.runners.map((runner) => runner.stop()));
   }
 }
 
 /**
- * Starts an async runner for each projection: each follows the log from its checkpoint, in
- * batches, and keeps its read model up to date until `stop()`. Several processes may run the
- * same projections: one holds each projection's lease and applies, the others stand by.
+ * Starts the projections: a runner for each, which follows the log from its checkpoint and keeps
+ * its read model up to date until `stop()`, and for inline ones, their apply inside each later
+ * append. Several processes may run the same projections: one holds each projection's lease and
+ * its runner applies, the others stand by (inline applies happen in every process that appends).
+ * An array is a list of async projections.
  */
-export function runProjections(events: EventStore, projections: readonly Projection<any>[], options: RunProjectionsOptions = {}): RunningProjections {
+export async function runProjections(
+  events: EventStore,
+  projections: readonly Projection<any>[] | ProjectionRegistration,
+  options: RunProjectionsOptions = {},
+): Promise<RunningProjections> {
   const checked = checkRunnerOptions(options);
-  const store = options.readModels ?? events.readModelStore();
-  if (!Array.isArray(projections) || projections.length === 0) throw new InvalidArgumentError('projections', projections, 'a non-empty array of projections (defineProjection)');
-  const names = new Set<string>();
-  for (const projection of projections) {
-    if (names.has(projection.name)) throw new InvalidArgumentError('projections', projection.name, 'each projection once');
-    names.add(projection.name);
+  const registration: ProjectionRegistration = Array.isArray(projections) ? { async: projections } : (projections as ProjectionRegistration);
+  const asyncOnes = registration.async ?? [];
+  const inlineOnes = registration.inline ?? [];
+  if (typeof registration !== 'object' || registration === null || asyncOnes.length + inlineOnes.length === 0) {
+    throw new InvalidArgumentError('projections', projections, 'a non-empty array of projections (defineProjection), or { async: [...], inline: [...] }');
   }
-  const runners = projections.map((projection) => new ProjectionRunner(events, store, projection, checked).start());
-  return new RunningProjections(runners, events, new ReadModels(store));
+  const names = new Set<string>();
+  for (const projection of [...asyncOnes, ...inlineOnes]) {
+    if (names.has(projection?.name)) throw new InvalidArgumentError('projections', projection.name, 'each projection once');
+    names.add(projection?.name);
+  }
+  const store = options.readModels ?? events.readModelStore();
+  const runners = asyncOnes.map((projection) => new ProjectionRunner(events, store, projection, checked));
+  let detach = () => undefined as void;
+  if (inlineOnes.length > 0) {
+    // Attached once only to learn the inline read models (and that the store can run inline at all).
+    const attachment = events.attachInline(() => undefined);
+    attachment.detach();
+    const inlineRunners = inlineOnes.map((projection) => new ProjectionRunner(events, attachment.readModels, projection, checked, projection.version, true));
+    // Collections and parked streams first, so that the first inline apply finds both.
+    for (const runner of inlineRunners) await runner.prepare();
+    detach = events.attachInline(inlineApplier(inlineRunners, attachment.readModels)).detach;
+    runners.push(...inlineRunners);
+  }
+  for (const runner of runners) runner.start();
+  return new RunningProjections(runners, events, new ReadModels(store), detach);
 }

@@ -42,8 +42,8 @@ async function store(): Promise<EventStore> {
   return events;
 }
 
-function run(events: EventStore, projections: Parameters<typeof runProjections>[1], options: Parameters<typeof runProjections>[2] = {}): RunningProjections {
-  const running = runProjections(events, projections, { leaseTtlMs: 500, ...options });
+async function run(events: EventStore, projections: Parameters<typeof runProjections>[1], options: Parameters<typeof runProjections>[2] = {}): Promise<RunningProjections> {
+  const running = await runProjections(events, projections, { leaseTtlMs: 500, ...options });
   opened.push(running);
   return running;
 }
@@ -55,7 +55,7 @@ describe('async projections on the memory store', () => {
     const events = await store();
     await events.append('account-1', [{ type: 'Opened', data: { owner: 'ann' } }, deposit(5)]);
     await events.append('other-1', [{ type: 'Noise' }]);
-    const running = run(events, [balances]);
+    const running = await run(events, [balances]);
     await running.caughtUp();
     await events.append('account-2', [{ type: 'Opened', data: { owner: 'bob' } }, deposit(7)]);
     const { position } = await events.append('account-1', [deposit(10)]);
@@ -71,7 +71,7 @@ describe('async projections on the memory store', () => {
 
   it('moves its checkpoint past events it does not handle', async () => {
     const events = await store();
-    const running = run(events, [balances]);
+    const running = await run(events, [balances]);
     await running.caughtUp();
     const { position } = await events.append('other-1', [{ type: 'Noise' }, { type: 'Noise' }]);
     await running.readModels.waitFor(balances, { minPosition: position, timeoutMs: 2000 });
@@ -89,7 +89,7 @@ describe('async projections on the memory store', () => {
   it('parks a failing event with the later events of its stream, and lets other streams flow', async () => {
     const events = await store();
     const errors: unknown[] = [];
-    const running = run(events, [balances], { maxAttempts: 2, onError: (error) => errors.push(error) });
+    const running = await run(events, [balances], { maxAttempts: 2, onError: (error) => errors.push(error) });
     await events.append('account-1', [{ type: 'Opened', data: { owner: 'ann' } }, deposit(5)]);
     const poisoned = await events.append('account-2', [{ type: 'Opened', data: { owner: 'bob' } }, deposit(-1), deposit(3)]);
     const { position } = await events.append('account-1', [deposit(1)]);
@@ -122,8 +122,8 @@ describe('async projections on the memory store', () => {
         session.upsert('seen', event.id, { count: (seen?.count ?? 0) + 1 });
       },
     });
-    const first = run(events, [counting], { owner: 'first', leaseTtlMs: 300 });
-    const second = run(events, [counting], { owner: 'second', leaseTtlMs: 300 });
+    const first = await run(events, [counting], { owner: 'first', leaseTtlMs: 300 });
+    const second = await run(events, [counting], { owner: 'second', leaseTtlMs: 300 });
     for (let i = 0; i < 20; i++) await events.append(`s-${i % 3}`, [{ type: 'E' }]);
     await first.caughtUp();
     const states = [first.runners[0]!.state, second.runners[0]!.state].sort();
@@ -150,7 +150,7 @@ describe('async projections on the memory store', () => {
       initialState: () => ({ total: 0 }),
       evolve: (state, event) => ({ total: state.total + (event.data as { amount: number }).amount }),
     });
-    const running = run(events, [byOwner]);
+    const running = await run(events, [byOwner]);
     await events.append('account-1', [{ type: 'Deposited', data: { owner: 'ann', amount: 2 } }]);
     await events.append('account-2', [{ type: 'Deposited', data: { owner: 'ann', amount: 3 } }, { type: 'Deposited', data: { amount: 100 } }]);
     const { position } = await events.append('account-3', [{ type: 'Deposited', data: { owner: 'bob', amount: 4 } }]);
@@ -162,7 +162,7 @@ describe('async projections on the memory store', () => {
 
   it('answers a query with its input checked by a schema, after waiting for a position', async () => {
     const events = await store();
-    const running = run(events, [balances]);
+    const running = await run(events, [balances]);
     const richest = defineQuery({
       name: 'richest',
       input: z.object({ limit: z.number().int().positive() }),

@@ -31,26 +31,31 @@ export type RunnerState = 'starting' | 'running' | 'standby' | 'retrying' | 'sto
 export class ProjectionRunner {
   /** The key of the state row this runner moves. */
   readonly key: ProjectionKey;
-  private readonly specs: ReadonlyMap<string, CollectionSpec>;
+  /** The projection's collections at the runner's version. */
+  readonly specs: ReadonlyMap<string, CollectionSpec>;
+  /** Streams with a parked event: their later events are parked behind it (shared with inline appends). */
+  readonly parkedStreams = new Set<string>();
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private current: RunnerState = 'starting';
   private epoch: number | undefined;
   private checkpointValue = 0;
   private lastErrorValue: RunnerError | undefined;
-  private readonly parkedStreams = new Set<string>();
   private readonly attempts = new Map<number, number>();
   private caughtUpWaiters: (() => void)[] = [];
   private caughtUpAt: number | undefined;
 
   constructor(
     private readonly events: EventStore,
-    private readonly readModels: ReadModelStore,
+    /** The read models the runner writes. */
+    readonly readModelStore: ReadModelStore,
     /** The projection this runner applies. */
     readonly projection: Projection<any>,
     private readonly options: CheckedRunnerOptions,
     /** The version to build: the projection's own, or the next one during a rebuild. */
     readonly version: number = projection.version,
+    /** True when appends also apply the projection (inline): pages skip what they applied. */
+    private readonly inline = false,
   ) {
     this.key = { projection: projection.name, version, partition: 0 };
     this.specs = version === projection.version ? projection.specs : projection.specsAt(version);
@@ -105,7 +110,7 @@ export class ProjectionRunner {
       try {
         if (!prepared) await this.prepare();
         prepared = true;
-        const answer = await this.readModels.lease(this.key, this.owner, this.options.leaseTtlMs, this.epoch);
+        const answer = await this.readModelStore.lease(this.key, this.owner, this.options.leaseTtlMs, this.epoch);
         if (!answer.held) {
           this.epoch = undefined;
           this.current = 'standby';
@@ -123,7 +128,10 @@ export class ProjectionRunner {
         if (signal.aborted) break;
         this.report(error);
         if (error instanceof LeaseLostError) {
-          this.epoch = undefined; // another holds it now: ask as a newcomer
+          // Another holds it now (ask as a newcomer); or it is still ours and an inline append
+          // moved the checkpoint meanwhile (follow again from there).
+          const ours = error.found?.owner === this.owner && error.found.epoch === this.epoch;
+          if (!ours) this.epoch = undefined;
           failures = 0;
           continue;
         }
@@ -133,15 +141,15 @@ export class ProjectionRunner {
         await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal }).catch(() => undefined);
       }
     }
-    if (this.epoch !== undefined) await this.readModels.release(this.key, this.owner, this.epoch).catch(() => undefined);
+    if (this.epoch !== undefined) await this.readModelStore.release(this.key, this.owner, this.epoch).catch(() => undefined);
   }
 
   /** Creates the collections and learns which streams are parked. */
-  private async prepare(): Promise<void> {
-    await this.readModels.prepare([...this.specs.values()]);
+  async prepare(): Promise<void> {
+    await this.readModelStore.prepare([...this.specs.values()]);
     this.parkedStreams.clear();
     for (let after = 0; ; ) {
-      const letters = await this.readModels.deadLetters(this.key, after, 1000);
+      const letters = await this.readModelStore.deadLetters(this.key, after, 1000);
       for (const letter of letters) this.parkedStreams.add(letter.stream);
       if (letters.length < 1000) break;
       after = letters[letters.length - 1]!.position;
@@ -154,7 +162,7 @@ export class ProjectionRunner {
     const signal = AbortSignal.any([stop, lost.signal]);
     let lostError: unknown;
     const renew = setInterval(() => {
-      this.readModels
+      this.readModelStore
         .lease(this.key, this.owner, this.options.leaseTtlMs, epoch)
         .then((answer) => {
           if (!answer.held) {
@@ -169,13 +177,27 @@ export class ProjectionRunner {
     try {
       if ((await this.events.headPosition()) <= from) this.markCaughtUp();
       for await (const page of this.events.subscribePages({ after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal })) {
-        const outcome = await applyBatch(this.projection, this.specs, page.events, this.readModels, {
+        let events = page.events;
+        if (this.inline) {
+          // Appends apply the projection themselves once it is caught up: skip what they did.
+          const stored = (await this.readModelStore.state(this.key))?.checkpoint ?? 0;
+          if (stored >= page.readThrough) {
+            checkpoint = this.checkpointValue = stored;
+            if (page.caughtUp) this.markCaughtUp();
+            continue;
+          }
+          if (stored > checkpoint) {
+            checkpoint = stored;
+            events = events.filter((event) => event.position > stored);
+          }
+        }
+        const outcome = await applyBatch(this.projection, this.specs, events, this.readModelStore, {
           parkedStreams: this.parkedStreams,
           attempts: this.attempts,
           maxAttempts: this.options.maxAttempts,
         });
         if (signal.aborted) break;
-        await this.readModels.commit({
+        await this.readModelStore.commit({
           key: this.key,
           from: checkpoint,
           checkpoint: page.readThrough,
@@ -187,7 +209,7 @@ export class ProjectionRunner {
         checkpoint = this.checkpointValue = page.readThrough;
         for (const stream of outcome.parkedStreams) this.parkedStreams.add(stream);
         for (const position of this.attempts.keys()) if (position <= checkpoint) this.attempts.delete(position);
-        checkpointSignal(this.readModels).bump();
+        checkpointSignal(this.readModelStore).bump();
         if (page.caughtUp) this.markCaughtUp();
       }
     } finally {

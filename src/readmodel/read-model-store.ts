@@ -10,6 +10,19 @@ import type {
   StoredFind,
 } from './types.js';
 
+/**
+ * The synchronous calls an inline projection makes inside an append's transaction: read models
+ * in the log's own database, on the log's own connection (memory, SQLite).
+ */
+export interface SyncReadModels {
+  /** As `get`, synchronously, seeing the open transaction's writes. */
+  getSync(collection: CollectionSpec, ids: readonly string[]): (string | undefined)[];
+  /** As `state`, synchronously. */
+  stateSync(key: ProjectionKey): ProjectionState | undefined;
+  /** As `commit`, synchronously, inside the open transaction (a savepoint of it) when there is one. */
+  commitSync(commit: ProjectionCommit): void;
+}
+
 /** A state row with its key, as `states` lists them. */
 export interface KeyedState {
   /** Whose row. */

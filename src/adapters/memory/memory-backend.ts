@@ -1,4 +1,4 @@
-import type { Backend, BackendParts, Durability } from '../../backend/parts.js';
+import type { Backend, BackendParts, Durability, InlineHost } from '../../backend/parts.js';
 import { MemoryLog } from './memory-log.js';
 import { MemoryReadModels } from './memory-read-models.js';
 import { MemorySnapshots } from './memory-snapshots.js';
@@ -18,11 +18,15 @@ export class MemoryBackend implements Backend {
     readonly snapshots: MemorySnapshots;
     /** Read models, projection checkpoints and leases. */
     readonly readModels: MemoryReadModels;
+    /** Inline projections, run inside the log's appends. */
+    readonly inline: InlineHost;
   };
 
   constructor() {
     const snapshots = new MemorySnapshots();
-    this.parts = { log: new MemoryLog(snapshots), snapshots, readModels: new MemoryReadModels() };
+    const log = new MemoryLog(snapshots);
+    const readModels = new MemoryReadModels();
+    this.parts = { log, snapshots, readModels, inline: { readModels, attach: (apply) => log.attachInline(apply) } };
   }
 
   async close(): Promise<void> {

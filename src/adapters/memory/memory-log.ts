@@ -1,5 +1,5 @@
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../../core/types.js';
-import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
+import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type InlineApply, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
 import { hardDeleted, NO_STREAM, planAppend, planDelete, planTruncate, softDeleted, type StreamState } from '../../backend/stream-rules.js';
 import { matchesFilter } from '../../backend/filter.js';
 import type { MemorySnapshots } from './memory-snapshots.js';
@@ -19,6 +19,8 @@ export class MemoryLog implements EventLog {
   private readonly streams = new Map<string, MemoryStream>();
   private readonly byId = new Map<string, StoredEvent>();
   private lastPosition = 0;
+  /** Inline projections' functions, run before an append's events become visible (attachInline). */
+  private inline: readonly InlineApply[] = [];
 
   /** The snapshots, which a delete or truncate removes with the events they describe. */
   constructor(private readonly snapshots: MemorySnapshots) {}
@@ -30,20 +32,37 @@ export class MemoryLog implements EventLog {
       return planAppend(append, this.stateOf(append.stream), recorded);
     });
     const recordedAt = Date.now();
+    // Every event as it will be stored, before any is: inline functions run, and may throw, first.
+    let position = this.lastPosition;
+    const written = batch.map((append, i) => {
+      const plan = plans[i]!;
+      if (plan.kind === 'idempotent') return [];
+      return append.events.map(({ id, type, data, metadata }, offset): StoredEvent => ({ id, type, data, metadata, stream: append.stream, revision: plan.firstRevision + offset, position: ++position, recordedAt }));
+    });
+    const all = written.flat();
+    if (all.length > 0) for (const apply of this.inline) apply(all, this.lastPosition);
     return batch.map((append, i) => {
       const plan = plans[i]!;
       if (plan.kind === 'idempotent') return plan.result;
       const stream = this.streamFor(append.stream);
-      let last: StoredEvent | undefined;
-      append.events.forEach((event, offset) => {
-        last = { ...event, stream: append.stream, revision: plan.firstRevision + offset, position: ++this.lastPosition, recordedAt };
-        stream.events.push(last);
-        this.log.push(last);
-        this.byId.set(last.id, last);
-      });
-      stream.state = { ...stream.state, revision: last!.revision, exists: true, deleted: false };
-      return { stream: append.stream, streamRevision: last!.revision, position: last!.position };
+      for (const event of written[i]!) {
+        stream.events.push(event);
+        this.log.push(event);
+        this.byId.set(event.id, event);
+      }
+      const last = written[i]!.at(-1)!;
+      this.lastPosition = last.position;
+      stream.state = { ...stream.state, revision: last.revision, exists: true, deleted: false };
+      return { stream: append.stream, streamRevision: last.revision, position: last.position };
     });
+  }
+
+  /** Runs `apply` before every later append's events become visible; a throw fails the append and writes nothing. */
+  attachInline(apply: InlineApply): () => void {
+    this.inline = [...this.inline, apply];
+    return () => {
+      this.inline = this.inline.filter((attached) => attached !== apply);
+    };
   }
 
   async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {

@@ -1,7 +1,7 @@
 import { compareCodePoints, compareIndexValues } from '../../readmodel/documents.js';
 import { LeaseLostError } from '../../core/errors.js';
 import { keyString } from '../../readmodel/key.js';
-import type { KeyedState, ReadModelStore } from '../../readmodel/read-model-store.js';
+import type { KeyedState, ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
   DeadLetter,
@@ -28,7 +28,7 @@ const NO_STATE: ProjectionState = { checkpoint: 0, owner: undefined, epoch: 0, l
  * atomic without more. Several objects may share one `MemoryReadModelData` to stand for
  * several connections to one database.
  */
-export class MemoryReadModels implements ReadModelStore {
+export class MemoryReadModels implements ReadModelStore, SyncReadModels {
   readonly name = 'memory';
 
   constructor(private readonly data: MemoryReadModelData = new MemoryReadModelData()) {}
@@ -42,6 +42,11 @@ export class MemoryReadModels implements ReadModelStore {
   }
 
   async get(spec: CollectionSpec, ids: readonly string[]): Promise<(string | undefined)[]> {
+    return this.getSync(spec, ids);
+  }
+
+  /** As `get`, synchronously. */
+  getSync(spec: CollectionSpec, ids: readonly string[]): (string | undefined)[] {
     const rows = this.data.collections.get(spec.key);
     return ids.map((id) => rows?.get(id)?.json);
   }
@@ -64,6 +69,11 @@ export class MemoryReadModels implements ReadModelStore {
   }
 
   async commit(commit: ProjectionCommit): Promise<void> {
+    this.commitSync(commit);
+  }
+
+  /** As `commit`, synchronously: one step, so atomic. */
+  commitSync(commit: ProjectionCommit): void {
     const { data } = this;
     const name = keyString(commit.key);
     const state = data.states.get(name) ?? NO_STATE;
@@ -96,6 +106,11 @@ export class MemoryReadModels implements ReadModelStore {
   }
 
   async state(key: ProjectionKey): Promise<ProjectionState | undefined> {
+    return this.stateSync(key);
+  }
+
+  /** As `state`, synchronously. */
+  stateSync(key: ProjectionKey): ProjectionState | undefined {
     return this.data.states.get(keyString(key));
   }
 

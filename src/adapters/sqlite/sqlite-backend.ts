@@ -1,4 +1,4 @@
-import type { Backend, BackendParts, Durability } from '../../backend/parts.js';
+import type { Backend, BackendParts, Durability, InlineHost } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
 import type { SqliteConnection, SqliteSettings } from './connection.js';
 import { DataVersionPoller } from './commit-signal.js';
@@ -17,6 +17,8 @@ export class SqliteBackend implements Backend {
     readonly commits: DataVersionPoller;
     /** Read models in the same file, on the same connection (so inline projections can write in an append's transaction). */
     readonly readModels: SqliteReadModels;
+    /** Inline projections, run inside the log's append transactions and writing the read models. */
+    readonly inline: InlineHost;
   };
 
   constructor(
@@ -26,12 +28,9 @@ export class SqliteBackend implements Backend {
     pollIntervalMs: number,
   ) {
     const commits = new DataVersionPoller(connection, pollIntervalMs);
-    this.parts = {
-      log: new SqliteLog(connection),
-      snapshots: new SqliteSnapshots(connection),
-      commits,
-      readModels: new SqliteReadModels(connection, commits),
-    };
+    const log = new SqliteLog(connection);
+    const readModels = new SqliteReadModels(connection, commits);
+    this.parts = { log, snapshots: new SqliteSnapshots(connection), commits, readModels, inline: { readModels, attach: (apply) => log.attachInline(apply) } };
   }
 
   /** The file's path, or ':memory:'. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AppendResult, DeletedState, ExpectedRevision, StreamInfo } from '../../core/types.js';
-import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
+import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type InlineApply, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
 import { hardDeleted, planAppend, planDelete, planTruncate, softDeleted, type RecordedId, type StreamState } from '../../backend/stream-rules.js';
 import { ReadOnlyStoreError } from '../../core/errors.js';
 import { AppendGroups, GroupAborted, type Outcome } from './append-groups.js';
@@ -33,6 +33,8 @@ export class SqliteLog implements EventLog {
   private readonly groups: AppendGroups | undefined;
   private readonly deleteTransaction: Database.Transaction<(stream: string, mode: 'soft' | 'hard', expected: ExpectedRevision) => void>;
   private readonly truncateTransaction: Database.Transaction<(stream: string, before: number) => void>;
+  /** Inline projections' functions, run inside each append's transaction (attachInline). */
+  private inline: readonly InlineApply[] = [];
 
   constructor(private readonly connection: SqliteConnection) {
     const { db } = connection;
@@ -129,6 +131,17 @@ export class SqliteLog implements EventLog {
     return this.groups.append(batch);
   }
 
+  /**
+   * Runs `apply` inside every later append's transaction, after its events are inserted: in a
+   * group, inside that append's savepoint, so a throw fails that append alone.
+   */
+  attachInline(apply: InlineApply): () => void {
+    this.inline = [...this.inline, apply];
+    return () => {
+      this.inline = this.inline.filter((attached) => attached !== apply);
+    };
+  }
+
   /** Resolves once every append requested so far has been committed or has failed. */
   whenIdle(): Promise<void> {
     return this.groups?.whenIdle() ?? Promise.resolve();
@@ -137,8 +150,10 @@ export class SqliteLog implements EventLog {
   private appendInTransaction(batch: readonly PreparedAppend[]): AppendResult[] {
     const { recordedIds, insert, undelete } = this.statements;
     const recordedAt = Date.now();
+    const inline = this.inline;
+    const written: StoredEvent[] | undefined = inline.length > 0 ? [] : undefined;
     // A failure anywhere throws, and better-sqlite3 rolls the whole transaction back.
-    return batch.map((append) => {
+    const results = batch.map((append) => {
       const state = this.stateOf(append.stream);
       const given = append.events.filter((e) => !e.generated);
       const recorded = given.length === 0 ? [] : recordedIds.all(JSON.stringify(given.map((e) => e.id)));
@@ -149,11 +164,17 @@ export class SqliteLog implements EventLog {
       let revision = plan.firstRevision;
       for (const event of append.events) {
         position = Number(
-          insert.run(event.id, append.stream, append.category, revision++, event.type, event.data, event.metadata, recordedAt).lastInsertRowid,
+          insert.run(event.id, append.stream, append.category, revision, event.type, event.data, event.metadata, recordedAt).lastInsertRowid,
         );
+        written?.push({ id: event.id, type: event.type, data: event.data, metadata: event.metadata, stream: append.stream, revision, position, recordedAt });
+        revision++;
       }
       return { stream: append.stream, streamRevision: revision - 1, position };
     });
+    // Positions come from AUTOINCREMENT, one more than the last ever assigned, under the write
+    // lock: the head before this append is the one below its first event.
+    if (written !== undefined && written.length > 0) for (const apply of inline) apply(written, written[0]!.position - 1);
+    return results;
   }
 
   async readStreamPage({ stream, fromRevision, direction, limit }: StreamPageQuery): Promise<StoredEvent[]> {

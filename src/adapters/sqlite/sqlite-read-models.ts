@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { CommitSignal } from '../../backend/parts.js';
 import { StoreClosedError } from '../../core/errors.js';
-import type { ReadModelStore } from '../../readmodel/read-model-store.js';
+import type { ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
 import type { CollectionSpec, DeadLetter, LeaseAnswer, ProjectionCommit, ProjectionKey, ProjectionState, StoredDocument, StoredFilter, StoredFind } from '../../readmodel/types.js';
 import type { SqliteConnection } from './connection.js';
 import { SqliteProjectionStates } from './projection-states.js';
@@ -19,7 +19,7 @@ import { SqliteCollections } from './read-model-collections.js';
  * a savepoint; `getSync` reads there. The async methods run through the connection, which waits
  * while another connection holds the lock and turns the driver's errors into typed ones.
  */
-export class SqliteReadModels implements ReadModelStore {
+export class SqliteReadModels implements ReadModelStore, SyncReadModels {
   readonly name = 'sqlite';
   private readonly db: Database.Database;
   private readonly collections: SqliteCollections;
@@ -61,6 +61,11 @@ export class SqliteReadModels implements ReadModelStore {
   commitSync(commit: ProjectionCommit): void {
     if (this.db.inTransaction) this.commitTransaction(commit);
     else this.commitTransaction.immediate(commit);
+  }
+
+  /** The state row, synchronously (inside a transaction, it sees that transaction's writes). */
+  stateSync(key: ProjectionKey): ProjectionState | undefined {
+    return this.projections.state(key);
   }
 
   /** The documents' JSON, synchronously (inside a transaction, it sees that transaction's writes). */

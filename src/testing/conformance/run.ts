@@ -88,7 +88,7 @@ export function runEventStoreConformance(options: ConformanceOptions): void {
   });
 }
 
-const PART_NAMES: readonly string[] = ['log', 'snapshots', 'commits', 'readModels'] satisfies readonly PartName[];
+const PART_NAMES: readonly string[] = ['log', 'snapshots', 'commits', 'readModels', 'inline'] satisfies readonly PartName[];
 
 function isPartName(need: string): need is PartName {
   return PART_NAMES.includes(need);
