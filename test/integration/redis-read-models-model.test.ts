@@ -12,12 +12,15 @@ const service = await checkService(redisService);
 const SPEC = collectionSpec('model', 1, 'items', { name: 'string', size: 'number' });
 const KEY: ProjectionKey = { projection: 'model', version: 1, partition: 0 };
 
-// Values chosen to meet at the edges of the encodings: 0x00 and 0x01 inside and at the end of
+// Values chosen to meet at the edges of the encodings: 0x01 and 0x02 inside and at the end of
 // strings, prefixes of each other, characters beyond U+FFFF (UTF-16 order differs there), -0,
-// the smallest and largest doubles, and ties.
-const NAMES = ['', 'a', 'a\u0000', 'a\u0000b', 'a\u0001', 'a\u0001\u0002', 'a\u0000\u0001', 'ab', 'b', '\u{1F600}', '\uFFFF', 'é', 'a\u0002'];
+// the smallest and largest doubles, and ties. Documents and ids never hold U+0000 (the core
+// refuses it); a find's bounds and cursors may, so the queries use it too.
+const NAMES = ['', 'a', 'a\u0001', 'a\u0001\u0002', 'a\u0002\u0001', 'ab', 'b', '\u{1F600}', '\uFFFF', 'é', 'a\u0002'];
+const QUERY_NAMES = [...NAMES, 'a\u0000', 'a\u0000b', 'a\u0000\u0001'];
 const SIZES = [-Number.MAX_VALUE, -1e21, -5, -Number.MIN_VALUE, -0, 0, Number.MIN_VALUE, 0.5, 1, 2, 1e21, Number.MAX_VALUE];
-const IDS = ['a', 'b', 'a\u0000', 'ab', '\u{1F600}', 'z', 'é', '\uFFFF', 'id10', 'id9', 'a\u0001', 'aa'];
+const IDS = ['a', 'b', 'ab', '\u{1F600}', 'z', 'é', '\uFFFF', 'id10', 'id9', 'a\u0001', 'aa', 'a\u0002'];
+const QUERY_IDS = [...IDS, 'a\u0000'];
 
 /** A small deterministic PRNG (mulberry32), so a failure replays. */
 function random(seed: number): () => number {
@@ -34,8 +37,8 @@ function randomFind(next: () => number): StoredFind {
   const direction = pick(['asc', 'desc'] as const);
   const limit = 1 + Math.floor(next() * 6);
   const shape = Math.floor(next() * 3);
-  if (shape === 0) return { direction, limit, ...(next() < 0.5 ? { after: { id: pick(IDS) } } : {}) };
-  const [field, kind, values] = shape === 1 ? (['name', 'string', NAMES] as const) : (['size', 'number', SIZES] as const);
+  if (shape === 0) return { direction, limit, ...(next() < 0.5 ? { after: { id: pick(QUERY_IDS) } } : {}) };
+  const [field, kind, values] = shape === 1 ? (['name', 'string', QUERY_NAMES] as const) : (['size', 'number', SIZES] as const);
   const value = () => pick<IndexValue>(values);
   const bounds: Partial<StoredFind> = {};
   const r = next();
@@ -44,7 +47,7 @@ function randomFind(next: () => number): StoredFind {
     if (next() < 0.6) Object.assign(bounds, next() < 0.5 ? { gt: value() } : { gte: value() });
     if (next() < 0.6) Object.assign(bounds, next() < 0.5 ? { lt: value() } : { lte: value() });
   }
-  const after = next() < 0.5 ? { after: { value: value(), id: pick(IDS) } } : {};
+  const after = next() < 0.5 ? { after: { value: value(), id: pick(QUERY_IDS) } } : {};
   return { field, kind, direction, limit, ...bounds, ...after };
 }
 

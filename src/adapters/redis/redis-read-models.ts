@@ -14,7 +14,8 @@ import type { RedisCommands } from './commands.js';
 import { indexTag, lexRange } from './index-members.js';
 import { commitCall } from './read-model-commit-call.js';
 import { stateMember, type ReadModelKeys } from './read-model-keys.js';
-import { deadLetterOf, leaseLost, STATE_FIELDS, stateFromReply, stateOf } from './read-model-state.js';
+import { readDeadLetters, readStates, removeDeadLetters } from './read-model-rows.js';
+import { leaseLost, STATE_FIELDS, stateFromReply, stateOf } from './read-model-state.js';
 import type { ReadModelWatcher } from './read-model-watcher.js';
 import { READ_MODEL_SCRIPTS as SCRIPTS } from './scripts/index.js';
 
@@ -105,39 +106,15 @@ export class RedisReadModels implements ReadModelStore {
   }
 
   async states(projection: string): Promise<{ key: ProjectionKey; state: ProjectionState }[]> {
-    const client = this.commands.client;
-    const members = await this.commands.read(() => client.smembers(this.keys.states(projection)));
-    const keys = members.map((member) => {
-      const [version, partition] = member.split(':').map(Number);
-      return { projection, version: version!, partition: partition! };
-    });
-    const rows = await this.commands.read(() => Promise.all(keys.map((key) => client.hmget(this.keys.state(key), ...STATE_FIELDS))));
-    const found: { key: ProjectionKey; state: ProjectionState }[] = [];
-    keys.forEach((key, i) => {
-      const state = stateOf(rows[i]!);
-      if (state !== undefined) found.push({ key, state });
-    });
-    return found.sort((a, b) => a.key.version - b.key.version || a.key.partition - b.key.partition);
+    return readStates(this.commands, this.keys, projection);
   }
 
   async deadLetters(key: ProjectionKey, after: number, limit: number): Promise<DeadLetter[]> {
-    const client = this.commands.client;
-    const found = await this.commands.read(() => client.zrange(this.keys.deadLetters(key), `(${after}`, '+inf', 'BYSCORE', 'LIMIT', 0, limit));
-    return found.map(deadLetterOf);
+    return readDeadLetters(this.commands, this.keys, key, after, limit);
   }
 
   async removeDeadLetters(key: ProjectionKey, positions: readonly number[]): Promise<number> {
-    if (positions.length === 0) return 0;
-    const letters = this.keys.deadLetters(key);
-    const transaction = this.commands.client.multi();
-    for (const position of new Set(positions)) transaction.zremrangebyscore(letters, position, position);
-    const replies = (await this.commands.write(() => transaction.exec())) ?? [];
-    let removed = 0;
-    for (const [error, count] of replies) {
-      if (error) throw error;
-      removed += Number(count);
-    }
-    return removed;
+    return removeDeadLetters(this.commands, this.keys, key, positions);
   }
 
   async liveVersion(projection: string): Promise<number | undefined> {
