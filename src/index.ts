@@ -30,3 +30,10 @@ export {
 } from './schemas/event-schemas.js';
 export { checkEvent, upcastEvent, type EventCheck } from './schemas/upcast.js';
 export type { StandardSchemaV1, SchemaIssue } from './schemas/standard-schema.js';
+// The query side: projections fold events into read models; queries read them.
+export * from './projection/index.js';
+export * from './query/index.js';
+export { ReadModels, Collection, defaultConsistencyTimeoutMs, type Consistency } from './readmodel/read-models.js';
+export type { Condition, FindOptions, FindPage, FoundDocument, Range, Where } from './readmodel/find.js';
+export type { IndexDeclarations, IndexKind, IndexValue } from './readmodel/types.js';
+export type { KeyedState, ReadModelStore } from './readmodel/read-model-store.js';

@@ -47,11 +47,14 @@ export type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInf
 export { AnnalsError, InvalidArgumentError, NotSupportedError, ReadOnlyStoreError, StoreUnavailableError } from '../core/errors.js';
 export type { StoredSnapshot } from '../core/snapshot.js';
 // The read-model part: the query store's interface, what its methods take, and the one error it raises.
-export type { ReadModelStore } from '../readmodel/read-model-store.js';
+export type { KeyedState, ReadModelStore } from '../readmodel/read-model-store.js';
 export type {
   CollectionSpec,
   DeadLetter,
+  DocumentDelete,
+  DocumentPut,
   DocumentWrite,
+  FindCursor,
   IndexDeclarations,
   IndexKind,
   IndexValue,

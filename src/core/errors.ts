@@ -1,5 +1,5 @@
 import type { ExpectedRevision } from './types.js';
-import type { LeaseToken, ProjectionKey } from '../readmodel/types.js';
+import type { LeaseToken, ProjectionKey, ProjectionState } from '../readmodel/types.js';
 
 /** Every code an AnnalsError can carry: stable across releases, each listed in docs/errors.md. */
 export const ERROR_CODES = [
@@ -594,7 +594,7 @@ export class LeaseLostError extends AnnalsError {
     /** The checkpoint the batch started from. */
     readonly from: number,
     /** What the store holds now: its checkpoint, owner and epoch (undefined when it has no state row). */
-    readonly found: { checkpoint: number; owner: string | undefined; epoch: number } | undefined,
+    readonly found: Pick<ProjectionState, 'checkpoint' | 'owner' | 'epoch'> | undefined,
   ) {
     super(
       `The commit of ${describeProjectionKey(key)} from checkpoint ${from}${lease ? ` by ${lease.owner} (epoch ${lease.epoch})` : ''} was refused: the store holds ${safeDescribe(found ?? 'no state')}.`,

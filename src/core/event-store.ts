@@ -25,6 +25,7 @@ import {
 } from './validate.js';
 import { requirePart, type Backend, type Capabilities, type Durability, type PartName, type PreparedAppend, type StoredEvent } from '../backend/parts.js';
 import type { SchemaState } from '../backend/migrations.js';
+import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import { backendOfStorageAdapter, isBackend, type StorageAdapter } from '../backend/storage-adapter.js';
 import { applySchemas } from '../schemas/apply-schemas.js';
 import { isEventSchemas, type EventSchemas } from '../schemas/event-schemas.js';
@@ -106,6 +107,15 @@ export class EventStore {
   /** Whether the backend provides the part (the event log always; snapshots, a commit signal, … where it has them). */
   provides(part: PartName): boolean {
     return this.impl.parts[part] !== undefined;
+  }
+
+  /**
+   * The read models kept in the store's own database (documents, projection checkpoints and
+   * leases), which projections write and queries read by default.
+   * @throws NotSupportedError when the backend keeps none (a third-party backend without the part).
+   */
+  readModelStore(): ReadModelStore {
+    return requirePart(this.impl, 'readModels');
   }
 
   /** Whether an acknowledged append survives a crash, and if not, what can be lost. */

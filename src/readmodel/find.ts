@@ -2,7 +2,19 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { CollectionSpec, IndexKind, IndexValue, StoredDocument, StoredFilter, StoredFind } from './types.js';
 
 /** A condition on one indexed field: a value (equal to it), or a range. */
-export type Condition = IndexValue | { readonly gt?: IndexValue; readonly gte?: IndexValue; readonly lt?: IndexValue; readonly lte?: IndexValue };
+export type Condition = IndexValue | Range;
+
+/** A range on one indexed field: any of the four bounds (not gt with gte, nor lt with lte). */
+export interface Range {
+  /** Greater than. */
+  readonly gt?: IndexValue;
+  /** Greater than or equal. */
+  readonly gte?: IndexValue;
+  /** Less than. */
+  readonly lt?: IndexValue;
+  /** Less than or equal. */
+  readonly lte?: IndexValue;
+}
 
 /** The filter of a find or count: conditions on one declared index (a find uses one index). */
 export type Where = Readonly<Record<string, Condition>>;
@@ -21,10 +33,18 @@ export interface FindOptions {
   readonly after?: string;
 }
 
+/** A document a find returned, with its id. */
+export interface FoundDocument<D> {
+  /** The document's id. */
+  readonly id: string;
+  /** The document. */
+  readonly document: D;
+}
+
 /** One page of a find. */
 export interface FindPage<D> {
   /** The documents, with their ids, in the find's order. */
-  readonly items: { readonly id: string; readonly document: D }[];
+  readonly items: FoundDocument<D>[];
   /** Pass as `after` for the next page; undefined when this page is the last. */
   readonly next: string | undefined;
 }

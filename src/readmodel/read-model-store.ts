@@ -10,6 +10,14 @@ import type {
   StoredFind,
 } from './types.js';
 
+/** A state row with its key, as `states` lists them. */
+export interface KeyedState {
+  /** Whose row. */
+  readonly key: ProjectionKey;
+  /** The row. */
+  readonly state: ProjectionState;
+}
+
 /**
  * The read-model store a backend provides (the "query store"): documents by collection and id
  * with real indexes, and beside them each projection's state row (checkpoint, lease, epoch), its
@@ -52,7 +60,7 @@ export interface ReadModelStore {
   /** Gives the lease up if `owner` holds it at `epoch` (it expires now); otherwise does nothing. */
   release(key: ProjectionKey, owner: string, epoch: number): Promise<void>;
   /** Every state row of the projection (each version and partition), for status. */
-  states(projection: string): Promise<{ key: ProjectionKey; state: ProjectionState }[]>;
+  states(projection: string): Promise<KeyedState[]>;
   /** Dead letters of a projection key in position order, at most `limit`, after position `after`. */
   deadLetters(key: ProjectionKey, after: number, limit: number): Promise<DeadLetter[]>;
   /** Removes dead letters by position (a retried or dropped event); returns how many it removed. */

@@ -67,28 +67,46 @@ export interface StoredFind {
    * Keyset paging: only documents strictly after this one in the find's order. `value` is
    * absent when the find has no field (ordered by id alone).
    */
-  readonly after?: { readonly value?: IndexValue; readonly id: string };
+  readonly after?: FindCursor;
+}
+
+/** Where a keyset page starts: strictly after the document with this value and id in the find's order. */
+export interface FindCursor {
+  /** The field's value (absent when the find orders by id alone). */
+  readonly value?: IndexValue;
+  /** The id. */
+  readonly id: string;
 }
 
 /** The filter part of a find, for count: the same field and conditions, no order, no paging. */
 export type StoredFilter = Pick<StoredFind, 'field' | 'kind' | 'eq' | 'gt' | 'gte' | 'lt' | 'lte'>;
 
 /** One change of a projection batch, in the order the projection made it. */
-export type DocumentWrite =
-  | {
-      readonly op: 'put';
-      readonly collection: CollectionSpec;
-      readonly id: string;
-      /** The whole new document, as JSON text. */
-      readonly json: string;
-      /** The document's values of the collection's declared indexes (a missing or null field is left out). */
-      readonly fields: Readonly<Record<string, IndexValue>>;
-    }
-  | {
-      readonly op: 'delete';
-      readonly collection: CollectionSpec;
-      readonly id: string;
-    };
+export type DocumentWrite = DocumentPut | DocumentDelete;
+
+/** A document written whole (created or replaced). */
+export interface DocumentPut {
+  /** The kind of write. */
+  readonly op: 'put';
+  /** The collection. */
+  readonly collection: CollectionSpec;
+  /** The document's id. */
+  readonly id: string;
+  /** The whole new document, as JSON text. */
+  readonly json: string;
+  /** The document's values of the collection's declared indexes (a missing or null field is left out). */
+  readonly fields: Readonly<Record<string, IndexValue>>;
+}
+
+/** A document removed (nothing happens when there is none). */
+export interface DocumentDelete {
+  /** The kind of write. */
+  readonly op: 'delete';
+  /** The collection. */
+  readonly collection: CollectionSpec;
+  /** The document's id. */
+  readonly id: string;
+}
 
 /**
  * Which projection's progress a state row describes: a name, a version and a partition (0 until

@@ -23,7 +23,15 @@ describe('SQLite: schema migrations', () => {
     expect(store.schema).toEqual({ version: LATEST_SCHEMA_VERSION, migratedFrom: 0 });
     await store.close();
     expect(recordedMigrations(file)).toEqual(ALL_VERSIONS);
-    expect(annalsTables(file)).toEqual(['annals_events', 'annals_schema_migrations', 'annals_snapshots', 'annals_streams']);
+    expect(annalsTables(file)).toEqual([
+      'annals_dead_letters',
+      'annals_events',
+      'annals_live_versions',
+      'annals_projections',
+      'annals_schema_migrations',
+      'annals_snapshots',
+      'annals_streams',
+    ]);
   });
 
   it('reports migratedFrom equal to the version when a migrated file is reopened', async () => {

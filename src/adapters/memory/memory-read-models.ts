@@ -1,7 +1,7 @@
 import { compareCodePoints, compareIndexValues } from '../../readmodel/documents.js';
 import { LeaseLostError } from '../../core/errors.js';
 import { keyString } from '../../readmodel/key.js';
-import type { ReadModelStore } from '../../readmodel/read-model-store.js';
+import type { KeyedState, ReadModelStore } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
   DeadLetter,
@@ -78,7 +78,9 @@ export class MemoryReadModels implements ReadModelStore {
       else rows.delete(write.id);
     }
     if (commit.park !== undefined && commit.park.length > 0) {
-      const letters = data.deadLetters.get(name) ?? [];
+      // One dead letter per position: parking it again replaces it.
+      const again = new Set(commit.park.map((letter) => letter.position));
+      const letters = (data.deadLetters.get(name) ?? []).filter((letter) => !again.has(letter.position));
       letters.push(...commit.park);
       letters.sort((a, b) => a.position - b.position);
       data.deadLetters.set(name, letters);
@@ -117,8 +119,8 @@ export class MemoryReadModels implements ReadModelStore {
     if (state?.owner === owner && state.epoch === epoch) this.data.states.set(name, { ...state, owner: undefined, leaseExpiresAt: 0 });
   }
 
-  async states(projection: string): Promise<{ key: ProjectionKey; state: ProjectionState }[]> {
-    const found: { key: ProjectionKey; state: ProjectionState }[] = [];
+  async states(projection: string): Promise<KeyedState[]> {
+    const found: KeyedState[] = [];
     for (const [name, key] of this.data.keys) if (key.projection === projection) found.push({ key, state: this.data.states.get(name)! });
     return found.sort((a, b) => a.key.version - b.key.version || a.key.partition - b.key.partition);
   }

@@ -5,7 +5,8 @@ import type { SqliteConnection } from './connection.js';
 /**
  * The SQLite commit signal. Commits by other connections (in this process or another) change
  * PRAGMA data_version on this one. It is polled only while someone watches, and only to learn
- * that there is something new: a subscriber that is behind reads on without waiting.
+ * that there is something new: a subscriber that is behind reads on without waiting. The read
+ * models' `watch` uses it too (a checkpoint moved by another connection is such a commit).
  */
 export class DataVersionPoller implements CommitSignal {
   private readonly watchers = new Watchers({ start: () => this.start(), stop: () => this.stop() });

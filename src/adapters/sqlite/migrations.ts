@@ -42,6 +42,43 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- The query side: each projection partition's progress and lease, compare-and-set by
+      -- every commit. Times are ms since the epoch on SQLite's clock (one host's clock).
+      CREATE TABLE annals_projections (
+        projection       TEXT    NOT NULL,
+        version          INTEGER NOT NULL,
+        partition        INTEGER NOT NULL,
+        checkpoint       INTEGER NOT NULL DEFAULT 0,
+        owner            TEXT,
+        epoch            INTEGER NOT NULL DEFAULT 0,
+        lease_expires_at INTEGER NOT NULL DEFAULT 0,
+        updated_at       INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (projection, version, partition)
+      ) WITHOUT ROWID;
+      -- Events a projection parked, in position order per projection key.
+      CREATE TABLE annals_dead_letters (
+        projection TEXT    NOT NULL,
+        version    INTEGER NOT NULL,
+        partition  INTEGER NOT NULL,
+        position   INTEGER NOT NULL,
+        event_id   TEXT    NOT NULL,
+        stream     TEXT    NOT NULL,
+        type       TEXT    NOT NULL,
+        error      TEXT    NOT NULL,
+        parked_at  INTEGER NOT NULL,
+        PRIMARY KEY (projection, version, partition, position)
+      );
+      -- Which version of each projection readers use (blue/green rebuilds switch it).
+      CREATE TABLE annals_live_versions (
+        projection TEXT    PRIMARY KEY,
+        version    INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- The documents live in one table per collection, created by the read-model store's prepare.
+    `,
+  },
 ];
 
 /** The schema version this Annals brings a SQLite store to. */

@@ -3,17 +3,20 @@ import type { SchemaState } from '../../backend/migrations.js';
 import type { SqliteConnection, SqliteSettings } from './connection.js';
 import { DataVersionPoller } from './commit-signal.js';
 import { SqliteLog } from './sqlite-log.js';
+import { SqliteReadModels } from './sqlite-read-models.js';
 import { SqliteSnapshots } from './sqlite-snapshots.js';
 
 /** The SQLite backend: one connection, reused by every part. Built by openSqlite, which does the I/O. */
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
-  /** The log, the snapshot store, and the commit signal (polling `PRAGMA data_version`). */
+  /** The log, the snapshot store, the commit signal (polling `PRAGMA data_version`) and the read models. */
   readonly parts: BackendParts & {
     /** The event log, which groups concurrent appends into one transaction (see append-groups.ts). */
     readonly log: SqliteLog;
     /** The commit signal: a poll timer that runs while anyone subscribes. */
     readonly commits: DataVersionPoller;
+    /** Read models in the same file, on the same connection (so inline projections can write in an append's transaction). */
+    readonly readModels: SqliteReadModels;
   };
 
   constructor(
@@ -22,10 +25,12 @@ export class SqliteBackend implements Backend {
     readonly durability: Durability,
     pollIntervalMs: number,
   ) {
+    const commits = new DataVersionPoller(connection, pollIntervalMs);
     this.parts = {
       log: new SqliteLog(connection),
       snapshots: new SqliteSnapshots(connection),
-      commits: new DataVersionPoller(connection, pollIntervalMs),
+      commits,
+      readModels: new SqliteReadModels(connection, commits),
     };
   }
 

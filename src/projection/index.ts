@@ -1,0 +1,7 @@
+export { defineProjection, type CollectionDeclaration, type DocumentRef, type EventSelection, type Projection, type ProjectionDefinition } from './define-projection.js';
+export type { ProjectionSession } from './session.js';
+export { keyedProjection, streamProjection, type KeyedProjectionDefinition, type StreamProjectionDefinition } from './shapes.js';
+export { runProjections, RunningProjections, type RunProjectionsOptions } from './run-projections.js';
+export { ProjectionRunner, type RunnerError, type RunnerState } from './runner.js';
+export { DEFAULT_LEASE_TTL_MS, type RunnerOptions } from './options.js';
+export { projectionStatus, type ProjectionLag, type ProjectionLease, type ProjectionStatus } from './status.js';

@@ -1,0 +1,211 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventStore } from '../core/event-store.js';
+import { AnnalsError, LeaseLostError } from '../core/errors.js';
+import type { ReadModelStore } from '../readmodel/read-model-store.js';
+import type { CollectionSpec, ProjectionKey } from '../readmodel/types.js';
+import { applyBatch, ApplyFailed } from './apply-batch.js';
+import { checkpointSignal } from './checkpoint-signal.js';
+import type { Projection } from './define-projection.js';
+import type { CheckedRunnerOptions } from './options.js';
+
+/** An error a runner met, as status shows it. */
+export interface RunnerError {
+  /** The error's message. */
+  readonly message: string;
+  /** When it happened. */
+  readonly at: Date;
+}
+
+/** What a runner is doing: taking its first steps, following the log, waiting for another's lease, backing off after a failure, or stopped. */
+export type RunnerState = 'starting' | 'running' | 'standby' | 'retrying' | 'stopped';
+
+/**
+ * Runs one projection (one version, partition 0) in this process: takes its lease, follows the
+ * log from its checkpoint a page at a time, applies each page and commits the documents with
+ * the page's readThrough and the lease's epoch in one step, and renews the lease while it runs.
+ * Another process running the same projection waits until the lease expires, then takes over
+ * at the next epoch; a runner that lost its lease (paused past its expiry) finds every commit
+ * refused, so it never writes after the takeover. It never sleeps while behind: the
+ * subscription reads the next page at once, and waits only at the head, for a commit.
+ */
+export class ProjectionRunner {
+  /** The key of the state row this runner moves. */
+  readonly key: ProjectionKey;
+  private readonly specs: ReadonlyMap<string, CollectionSpec>;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+  private current: RunnerState = 'starting';
+  private epoch: number | undefined;
+  private checkpointValue = 0;
+  private lastErrorValue: RunnerError | undefined;
+  private readonly parkedStreams = new Set<string>();
+  private readonly attempts = new Map<number, number>();
+  private caughtUpWaiters: (() => void)[] = [];
+  private caughtUpAt: number | undefined;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly readModels: ReadModelStore,
+    /** The projection this runner applies. */
+    readonly projection: Projection<any>,
+    private readonly options: CheckedRunnerOptions,
+    /** The version to build: the projection's own, or the next one during a rebuild. */
+    readonly version: number = projection.version,
+  ) {
+    this.key = { projection: projection.name, version, partition: 0 };
+    this.specs = version === projection.version ? projection.specs : projection.specsAt(version);
+  }
+
+  /** What the runner is doing now. */
+  get state(): RunnerState {
+    return this.current;
+  }
+
+  /** The checkpoint this runner last committed or found. */
+  get checkpoint(): number {
+    return this.checkpointValue;
+  }
+
+  /** The last error the runner met (a failed batch, a lost lease), if any. */
+  get lastError(): RunnerError | undefined {
+    return this.lastErrorValue;
+  }
+
+  /** This runner's owner name, as its lease records it. */
+  get owner(): string {
+    return this.options.owner;
+  }
+
+  /** Starts the runner in the background; call `stop()` to end it. */
+  start(): this {
+    this.loop ??= this.run().finally(() => {
+      this.current = 'stopped';
+    });
+    return this;
+  }
+
+  /** Stops following the log, waits for the batch in flight, and gives up the lease so that another runner takes over at once. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+    this.current = 'stopped';
+  }
+
+  /** Resolves once the runner has committed up to the head of the log (as it was when a page was read). */
+  caughtUp(): Promise<void> {
+    if (this.caughtUpAt !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.caughtUpWaiters.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopping.signal;
+    let failures = 0;
+    let prepared = false;
+    while (!signal.aborted) {
+      try {
+        if (!prepared) await this.prepare();
+        prepared = true;
+        const answer = await this.readModels.lease(this.key, this.owner, this.options.leaseTtlMs, this.epoch);
+        if (!answer.held) {
+          this.epoch = undefined;
+          this.current = 'standby';
+          // Wait for the holder's lease to run out (on the database's clock), then ask again.
+          const wait = Math.max(50, Math.min(this.options.leaseTtlMs, answer.state.leaseExpiresAt - answer.now + 20));
+          await sleep(wait, undefined, { signal }).catch(() => undefined);
+          continue;
+        }
+        this.epoch = answer.state.epoch;
+        this.checkpointValue = answer.state.checkpoint;
+        this.current = 'running';
+        await this.follow(answer.state.checkpoint, answer.state.epoch, signal);
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        this.report(error);
+        if (error instanceof LeaseLostError) {
+          this.epoch = undefined; // another holds it now: ask as a newcomer
+          failures = 0;
+          continue;
+        }
+        failures++;
+        prepared = false; // learn the parked streams again: a failed commit may have parked some, or not
+        this.current = 'retrying';
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal }).catch(() => undefined);
+      }
+    }
+    if (this.epoch !== undefined) await this.readModels.release(this.key, this.owner, this.epoch).catch(() => undefined);
+  }
+
+  /** Creates the collections and learns which streams are parked. */
+  private async prepare(): Promise<void> {
+    await this.readModels.prepare([...this.specs.values()]);
+    this.parkedStreams.clear();
+    for (let after = 0; ; ) {
+      const letters = await this.readModels.deadLetters(this.key, after, 1000);
+      for (const letter of letters) this.parkedStreams.add(letter.stream);
+      if (letters.length < 1000) break;
+      after = letters[letters.length - 1]!.position;
+    }
+  }
+
+  /** Applies pages from `from` until the signal aborts or the lease is lost; renews the lease meanwhile. */
+  private async follow(from: number, epoch: number, stop: AbortSignal): Promise<void> {
+    const lost = new AbortController();
+    const signal = AbortSignal.any([stop, lost.signal]);
+    let lostError: unknown;
+    const renew = setInterval(() => {
+      this.readModels
+        .lease(this.key, this.owner, this.options.leaseTtlMs, epoch)
+        .then((answer) => {
+          if (!answer.held) {
+            lostError = new LeaseLostError(this.key, { owner: this.owner, epoch }, this.checkpointValue, answer.state);
+            lost.abort();
+          }
+        })
+        .catch((error: unknown) => this.report(error));
+    }, Math.max(30, Math.floor(this.options.leaseTtlMs / 3)));
+    const { handles } = this.projection;
+    let checkpoint = from;
+    try {
+      if ((await this.events.headPosition()) <= from) this.markCaughtUp();
+      for await (const page of this.events.subscribePages({ after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal })) {
+        const outcome = await applyBatch(this.projection, this.specs, page.events, this.readModels, {
+          parkedStreams: this.parkedStreams,
+          attempts: this.attempts,
+          maxAttempts: this.options.maxAttempts,
+        });
+        if (signal.aborted) break;
+        await this.readModels.commit({
+          key: this.key,
+          from: checkpoint,
+          checkpoint: page.readThrough,
+          lease: { owner: this.owner, epoch },
+          ttlMs: this.options.leaseTtlMs,
+          writes: outcome.writes,
+          park: outcome.park,
+        });
+        checkpoint = this.checkpointValue = page.readThrough;
+        for (const stream of outcome.parkedStreams) this.parkedStreams.add(stream);
+        for (const position of this.attempts.keys()) if (position <= checkpoint) this.attempts.delete(position);
+        checkpointSignal(this.readModels).bump();
+        if (page.caughtUp) this.markCaughtUp();
+      }
+    } finally {
+      clearInterval(renew);
+    }
+    if (lostError !== undefined && !stop.aborted) throw lostError;
+  }
+
+  private markCaughtUp(): void {
+    this.caughtUpAt = Date.now();
+    const waiters = this.caughtUpWaiters;
+    this.caughtUpWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private report(error: unknown): void {
+    const message = error instanceof ApplyFailed || error instanceof AnnalsError || error instanceof Error ? error.message : String(error);
+    this.lastErrorValue = { message, at: new Date() };
+    this.options.onError(error, this.projection.name);
+  }
+}

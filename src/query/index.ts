@@ -1,0 +1,2 @@
+export { defineQuery, type Query, type QueryContext, type QueryDefinition } from './define-query.js';
+export { handleQuery } from './handle-query.js';
