@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { openStore, type EventStore, type OpenStoreOptions } from '../../src/index.js';
-import { openRedisAdapter, type RedisAdapter, type RedisStoreOptions } from '../../src/adapters/redis/index.js';
+import { openRedisAdapter, openRedisReadModels, type RedisAdapter, type RedisReadModels, type RedisStoreOptions } from '../../src/adapters/redis/index.js';
 import type { ServiceSpec } from './services.js';
 
 export const redisService: ServiceSpec = {
@@ -46,7 +46,8 @@ export class RedisTestContext {
   private readonly stores = new Set<EventStore>();
   private readonly adapters = new Set<RedisAdapter>();
   private readonly clients = new Set<Redis>();
-  private readonly prefixes = new WeakMap<EventStore, string>();
+  private readonly readModelStores = new Set<RedisReadModels>();
+  private readonly prefixes = new WeakMap<object, string>();
   private count = 0;
 
   constructor(readonly url: string) {}
@@ -75,7 +76,15 @@ export class RedisTestContext {
     return this.open({ ...options, keyPrefix: this.prefixOf(store) });
   }
 
-  prefixOf(store: EventStore): string {
+  /** Read models alone (openRedisReadModels) on `keyPrefix` (a new one by default), with a connection of their own; closed at cleanup. */
+  async readModels(keyPrefix: string = this.keyPrefix()): Promise<RedisReadModels> {
+    const store = await openRedisReadModels(this.url, { keyPrefix, connection: { connectionName: this.connectionName } });
+    this.readModelStores.add(store);
+    this.prefixes.set(store, keyPrefix);
+    return store;
+  }
+
+  prefixOf(store: EventStore | RedisReadModels): string {
     const prefix = this.prefixes.get(store);
     if (!prefix) throw new Error('not a store of this context');
     return prefix;
@@ -117,6 +126,8 @@ export class RedisTestContext {
     this.stores.clear();
     for (const adapter of this.adapters) await adapter.close().catch(() => undefined);
     this.adapters.clear();
+    for (const readModels of this.readModelStores) await readModels.close().catch(() => undefined);
+    this.readModelStores.clear();
     for (const client of this.clients) client.disconnect();
     this.clients.clear();
     const admin = new Redis(this.url, { connectionName: `${this.run}-admin` });

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreUnavailableError } from '../../core/errors.js';
 import { toAnnalsError } from './errors.js';
-import { ScriptRunner, type LuaScript } from './script-runner.js';
+import { ScriptRunner, type LuaScript, type ScriptArgument } from './script-runner.js';
 
 /**
  * A read lost with its connection is sent again, a few times, with growing pauses (about 1.3 s
@@ -27,12 +27,17 @@ export class RedisCommands {
   }
 
   /** A script that may write: run once, never repeated here (see docs/redis.md, Faults). */
-  run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  run(script: LuaScript, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
     return this.scripts.run(script, keys, args).catch(rethrowAsAnnals);
   }
 
-  runRead(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  runRead(script: LuaScript, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
     return this.read(() => this.scripts.run(script, keys, args));
+  }
+
+  /** A command that may write: sent once, never repeated here; errors come out typed. */
+  write<T>(command: () => Promise<T>): Promise<T> {
+    return this.call(command);
   }
 
   /** A read, sent again when its connection was lost (see READ_ATTEMPTS). */

@@ -19,7 +19,8 @@ export const DEFAULT_KEY_PREFIX = 'annals:';
  * - `<base>ids`       hash, event id → position for the ids callers gave (idempotency and getEvent;
  *                     store-made ids name their position instead: made-ids.ts);
  * - `<base>pos`       string, the last position assigned (INCRBY; never goes back);
- * - `<base>schema`    string, the version of this layout (scripts/schema.ts).
+ * - `<base>schema`    string, the version of this layout (scripts/schema.ts);
+ * - `<base>rm:…`      the read models' keys (read-model-keys.ts).
  */
 export class StoreKeys {
   /** `<prefix>{<tag>}:`, the start of every key. */

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../core/errors.js';
 import { checkStoreOptions, EventStore, type EventStoreOptions } from '../../core/event-store.js';
-import { assertPositiveIntegers, takeUrlOptions } from '../../backend/url-options.js';
+import { assertPositiveIntegers, takeUrlOptions, type UrlOptionSpec } from '../../backend/url-options.js';
 import { RedisCommands } from './commands.js';
 import { checkConnectionOptions, connect, createClient, DEFAULT_CONNECTION_NAME, serverOf } from './connection.js';
 import { durabilityWarning, readDurability } from './durability.js';
@@ -58,7 +58,7 @@ export async function openRedis(url: string, options: RedisStoreOptions = {}): P
 export const openRedisAdapter = openRedis;
 
 async function open(url: string, options: RedisStoreOptions): Promise<{ merged: RedisStoreOptions; backend: RedisBackend }> {
-  const { connectionUrl, fromUrl } = splitOptions(url);
+  const { connectionUrl, fromUrl } = splitOptions(url, URL_OPTIONS);
   const merged: RedisStoreOptions = { ...fromUrl, ...options };
   // Every option is checked before anything connects.
   checkStoreOptions(merged);
@@ -92,7 +92,8 @@ function watcherClient(client: ReturnType<typeof createClient>, connectionName: 
   return watcher;
 }
 
-function splitOptions(url: string): { connectionUrl: string; fromUrl: RedisStoreOptions } {
+/** The URL without Annals' options (`spec`), and those options, checked; the rest is left to ioredis. */
+export function splitOptions(url: string, spec: UrlOptionSpec): { connectionUrl: string; fromUrl: RedisStoreOptions } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -102,6 +103,6 @@ function splitOptions(url: string): { connectionUrl: string; fromUrl: RedisStore
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new InvalidArgumentError('redis URL', url, 'a redis:// or rediss:// URL');
   }
-  const fromUrl = takeUrlOptions('redis', parsed.searchParams, URL_OPTIONS, DRIVER_PARAMETERS);
+  const fromUrl = takeUrlOptions('redis', parsed.searchParams, spec, DRIVER_PARAMETERS);
   return { connectionUrl: parsed.toString(), fromUrl };
 }

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
+/** An argument of a script: text, a number, or bytes (index members are binary). */
+export type ScriptArgument = string | number | Buffer;
+
 export interface LuaScript {
   readonly name: string;
   readonly source: string;
@@ -33,11 +36,15 @@ export class ScriptRunner {
    * Not an async function on purpose: an append is one call of this, and each async frame
    * adds promise turns to the hot path.
    */
-  run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return this.client.evalsha(script.sha, keys.length, ...keys, ...args).catch(async (error: unknown) => {
+  run(script: LuaScript, keys: readonly string[], args: readonly ScriptArgument[]): Promise<unknown> {
+    // One array rather than arguments spread into the call: a call of tens of thousands of
+    // arguments (a large projection batch) would overflow the stack as a spread.
+    const command = [script.sha, keys.length, ...keys, ...args];
+    const call = () => this.client.call('EVALSHA', command);
+    return call().catch(async (error: unknown) => {
       if (!isNoScript(error)) throw error;
       await this.client.script('LOAD', script.source);
-      return this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+      return call();
     });
   }
 }

@@ -1,5 +1,8 @@
 import { luaScript } from '../script-runner.js';
 import { APPEND_LUA } from './append.js';
+import { READ_MODEL_COMMIT_LUA } from './read-model-commit.js';
+import { READ_MODEL_FIND_LUA } from './read-model-find.js';
+import { READ_MODEL_LEASE_LUA, READ_MODEL_PROMOTE_LUA, READ_MODEL_RELEASE_LUA } from './read-model-leases.js';
 import { GET_EVENT_LUA, READ_ALL_FILTERED_LUA, READ_STREAM_LUA } from './read.js';
 import { DELETE_LUA, TRUNCATE_LUA } from './remove.js';
 import { SCHEMA_LUA } from './schema.js';
@@ -17,4 +20,13 @@ export const SCRIPTS = {
   schema: luaScript('schema', SCHEMA_LUA),
 } as const;
 
-export const ALL_SCRIPTS = Object.values(SCRIPTS);
+/** The scripts of the read models (the query store), loaded with the others, or alone by openRedisReadModels. */
+export const READ_MODEL_SCRIPTS = {
+  commit: luaScript('read-model-commit', READ_MODEL_COMMIT_LUA),
+  find: luaScript('read-model-find', READ_MODEL_FIND_LUA),
+  lease: luaScript('read-model-lease', READ_MODEL_LEASE_LUA),
+  release: luaScript('read-model-release', READ_MODEL_RELEASE_LUA),
+  promote: luaScript('read-model-promote', READ_MODEL_PROMOTE_LUA),
+} as const;
+
+export const ALL_SCRIPTS = [...Object.values(SCRIPTS), ...Object.values(READ_MODEL_SCRIPTS)];
