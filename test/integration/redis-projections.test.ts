@@ -31,7 +31,7 @@ describeWithService(redisCheck, 'projections into Redis read models', () => {
   it("run on a Redis store's own read models, and a reader on another connection waits for a position", async () => {
     const events = await redis.open();
     const reader = await redis.reopen(events);
-    const running = runProjections(events, [balances], { leaseTtlMs: 2000 });
+    const running = await runProjections(events, [balances], { leaseTtlMs: 2000 });
     try {
       await events.append('account-1', [{ type: 'Opened', data: { owner: 'ann' } }, deposit(5)]);
       const { position } = await events.append('account-2', [{ type: 'Opened', data: { owner: 'bob' } }, deposit(7)]);
@@ -53,7 +53,7 @@ describeWithService(redisCheck, 'projections into Redis read models', () => {
       const readModels = await redis.readModels();
       let running: RunningProjections | undefined;
       try {
-        running = runProjections(events, [balances], { readModels, leaseTtlMs: 2000 });
+        running = await runProjections(events, [balances], { readModels, leaseTtlMs: 2000 });
         await events.append('account-7', [{ type: 'Opened', data: { owner: 'cy' } }, deposit(3), deposit(4)]);
         const { position } = await events.append('other-1', [{ type: 'Noise' }]);
         const accounts = running.readModels.collection<Balance>(balances, 'state');
