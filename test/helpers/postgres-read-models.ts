@@ -1,5 +1,4 @@
-import { openPostgres } from '../../src/adapters/postgres/index.js';
-import { openPostgresReadModels, type PostgresReadModels } from '../../src/adapters/postgres/index.js';
+import { openPostgres, openPostgresReadModels, type PostgresOptions, type PostgresReadModels } from '../../src/adapters/postgres/index.js';
 import { collectionSpec } from '../../src/readmodel/names.js';
 import type { CollectionSpec, DocumentWrite, ProjectionCommit, ProjectionKey } from '../../src/readmodel/types.js';
 import { encodeDocument } from '../../src/readmodel/documents.js';
@@ -18,14 +17,14 @@ export function useReadModels(ctx: PostgresTestContext) {
   });
   return {
     /** The backend's part on a new schema (or `schema`). */
-    async backend(schema = ctx.schema()): Promise<{ store: PostgresReadModels; schema: string }> {
-      const backend = await openPostgres(ctx.url, { schema });
+    async backend(schema = ctx.schema(), options: PostgresOptions = {}): Promise<{ store: PostgresReadModels; schema: string }> {
+      const backend = await openPostgres(ctx.url, { schema, ...options });
       closers.push(() => backend.close());
       return { store: backend.parts.readModels, schema };
     },
     /** A store of its own (its own pool) on `schema` of `url`. */
-    async own(schema: string, url = ctx.url): Promise<PostgresReadModels> {
-      const store = await openPostgresReadModels(url, { schema, poolSize: 4 });
+    async own(schema: string, url = ctx.url, options: PostgresOptions = {}): Promise<PostgresReadModels> {
+      const store = await openPostgresReadModels(url, { schema, poolSize: 4, ...options });
       closers.push(() => store.close());
       return store;
     },

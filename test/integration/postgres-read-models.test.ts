@@ -147,6 +147,38 @@ describeWithService(service, 'postgres read models', () => {
     await expect(store.liveVersion('balances')).rejects.toMatchObject({ code: 'ANNALS_STORE_UNAVAILABLE' });
   });
 
+  it('wakes a watcher when another process commits, by NOTIFY (not the poll)', async () => {
+    const { store, schema } = await stores.backend(undefined, { pollIntervalMs: 600_000 });
+    const other = await stores.own(schema);
+    let wakes = 0;
+    let woken: () => void = () => undefined;
+    const unwatch = store.watch((() => {
+      wakes++;
+      woken();
+    }));
+    const wake = () => new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no wake-up within 5 s')), 5_000);
+      woken = () => { clearTimeout(timer); resolve(); };
+    });
+    // The first wake-up says the LISTEN connection is up.
+    if (wakes === 0) await wake();
+    const next = wake();
+    await other.commit(batch(0, 1, [put(ACCOUNTS, 'a', {})]));
+    await next;
+    unwatch();
+  });
+
+  it('keeps read models in another database, with a pool of their own', async () => {
+    const url = await ctx.database();
+    const store = await stores.own('read_side', url);
+    await store.commit(batch(0, 4, [put(ACCOUNTS, 'a', { owner: 'ann' })]));
+    const again = await stores.own('read_side', url, { migrate: false });
+    expect(await again.find(ACCOUNTS, { field: 'owner', kind: 'string', direction: 'asc', limit: 5 })).toEqual([{ id: 'a', json: JSON.stringify({ owner: 'ann' }) }]);
+    expect(await again.state(KEY)).toMatchObject({ checkpoint: 4 });
+    await store.close();
+    await expect(store.state(KEY)).rejects.toMatchObject({ code: 'ANNALS_STORE_CLOSED' });
+  });
+
   it('finds and counts exactly as the memory store does', async () => {
     const { store } = await stores.backend();
     const memory = new MemoryReadModels();

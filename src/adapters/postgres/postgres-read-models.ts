@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { StoreClosedError } from '../../core/errors.js';
 import type { ReadModelStore } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
@@ -14,12 +15,13 @@ import type {
 import { Notifier } from './commit-signal.js';
 import type { PostgresPool } from './connection.js';
 import { DeadLetters } from './dead-letters.js';
+import { LiveVersions } from './live-versions.js';
 import { ProjectionStates } from './projection-states.js';
 import { applyChanges, collapseWrites, compareAndSetState } from './read-model-commit.js';
 import { readModelError } from './read-model-errors.js';
 import { CollectionQueries } from './read-model-queries.js';
 import { CollectionTables } from './read-model-tables.js';
-import { inTransaction, statementName } from './transaction.js';
+import { inTransaction } from './transaction.js';
 
 /**
  * Read models in a PostgreSQL schema (migration 4 and a table per collection): the backend's
@@ -33,6 +35,7 @@ export class PostgresReadModels implements ReadModelStore {
   private readonly queries: CollectionQueries;
   private readonly rows: ProjectionStates;
   private readonly letters: DeadLetters;
+  private readonly live: LiveVersions;
   private readonly notifier: Notifier;
   private readonly notify: string;
   private readonly quotedSchema: string;
@@ -49,6 +52,7 @@ export class PostgresReadModels implements ReadModelStore {
     this.queries = new CollectionQueries(pool, s);
     this.rows = new ProjectionStates(pool, s);
     this.letters = new DeadLetters(pool, s);
+    this.live = new LiveVersions(pool, s);
     // A channel of their own: projection commits do not wake the log's subscribers, nor appends the projections.
     // (Cut to the 63 bytes PostgreSQL keeps, as LISTEN and NOTIFY would: a shared prefix only means spare wake-ups.)
     const channel = `annals:rm:${schemaName}`.slice(0, 63);
@@ -57,47 +61,47 @@ export class PostgresReadModels implements ReadModelStore {
   }
 
   prepare(collections: readonly CollectionSpec[]): Promise<void> {
-    return mapped(this.tables.prepare(collections));
+    return this.guard('prepare', () => this.tables.prepare(collections));
   }
 
   drop(collections: readonly CollectionSpec[]): Promise<void> {
-    return mapped(this.tables.drop(collections));
+    return this.guard('drop', () => this.tables.drop(collections));
   }
 
   get(collection: CollectionSpec, ids: readonly string[]): Promise<(string | undefined)[]> {
-    return mapped(this.queries.get(collection, ids));
+    return this.guard('get', () => this.queries.get(collection, ids));
   }
 
   find(collection: CollectionSpec, find: StoredFind): Promise<StoredDocument[]> {
-    return mapped(this.queries.find(collection, find));
+    return this.guard('find', () => this.queries.find(collection, find));
   }
 
   count(collection: CollectionSpec, filter: StoredFilter): Promise<number> {
-    return mapped(this.queries.count(collection, filter));
+    return this.guard('count', () => this.queries.count(collection, filter));
   }
 
   state(key: ProjectionKey): Promise<ProjectionState | undefined> {
-    return mapped(this.rows.state(key));
+    return this.guard('state', () => this.rows.state(key));
   }
 
   states(projection: string): Promise<{ key: ProjectionKey; state: ProjectionState }[]> {
-    return mapped(this.rows.states(projection));
+    return this.guard('states', () => this.rows.states(projection));
   }
 
   lease(key: ProjectionKey, owner: string, ttlMs: number, epoch?: number): Promise<LeaseAnswer> {
-    return mapped(this.rows.lease(key, owner, ttlMs, epoch));
+    return this.guard('lease', () => this.rows.lease(key, owner, ttlMs, epoch));
   }
 
   release(key: ProjectionKey, owner: string, epoch: number): Promise<void> {
-    return mapped(this.rows.release(key, owner, epoch));
+    return this.guard('release', () => this.rows.release(key, owner, epoch));
   }
 
   deadLetters(key: ProjectionKey, after: number, limit: number): Promise<DeadLetter[]> {
-    return mapped(this.letters.list(key, after, limit));
+    return this.guard('deadLetters', () => this.letters.list(key, after, limit));
   }
 
   removeDeadLetters(key: ProjectionKey, positions: readonly number[]): Promise<number> {
-    return mapped(this.letters.remove(key, positions));
+    return this.guard('removeDeadLetters', () => this.letters.remove(key, positions));
   }
 
   async commit(commit: ProjectionCommit): Promise<void> {
@@ -112,46 +116,42 @@ export class PostgresReadModels implements ReadModelStore {
         await tx.run(this.notify);
       });
     };
-    try {
-      await run();
-    } catch (error) {
-      // A collection this object prepared was dropped meanwhile (by another process): prepare it again, once.
-      if ((error as { code?: unknown }).code !== '42P01') throw readModelError(error);
-      this.tables.forget(specs);
-      await mapped(run());
-    }
+    await this.guard('commit', async () => {
+      try {
+        await run();
+      } catch (error) {
+        // A collection this object prepared was dropped meanwhile (by another process): prepare it again, once.
+        if ((error as { code?: unknown }).code !== '42P01') throw error;
+        this.tables.forget(specs);
+        await run();
+      }
+    });
   }
 
-  async liveVersion(projection: string): Promise<number | undefined> {
-    const text = `SELECT version FROM ${this.quotedSchema}.live_versions WHERE projection = $1`;
-    const { rows } = await mapped(this.pool.query<{ version: number }>(statementName(text), text, [projection]));
-    return rows[0]?.version;
+  liveVersion(projection: string): Promise<number | undefined> {
+    return this.guard('liveVersion', () => this.live.get(projection));
   }
 
-  async promote(projection: string, version: number, expected: number | undefined): Promise<boolean> {
-    const table = `${this.quotedSchema}.live_versions`;
-    // Racing promotes meet on the primary key (the first one) or on the row's lock (the next ones).
-    const [text, values] =
-      expected === undefined
-        ? [`INSERT INTO ${table} (projection, version) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [projection, version]]
-        : [`UPDATE ${table} SET version = $2 WHERE projection = $1 AND version = $3`, [projection, version, expected]];
-    return (await mapped(this.pool.query(statementName(text), text, values))).rowCount === 1;
+  promote(projection: string, version: number, expected: number | undefined): Promise<boolean> {
+    return this.guard('promote', () => this.live.promote(projection, version, expected));
   }
 
   watch(listener: () => void): () => void {
     return this.notifier.watch(listener);
   }
 
+  /** Runs `work` with its errors typed; on a closed store (or backend), ANNALS_STORE_CLOSED. */
+  private async guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    if (this.pool.ended) throw new StoreClosedError(operation);
+    try {
+      return await work();
+    } catch (error) {
+      throw this.pool.ended ? new StoreClosedError(operation) : readModelError(error);
+    }
+  }
+
   async close(): Promise<void> {
     await this.notifier.close();
     if (this.ownsPool && !this.pool.ended) await this.pool.end();
-  }
-}
-
-async function mapped<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    throw readModelError(error);
   }
 }
