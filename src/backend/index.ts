@@ -46,3 +46,23 @@ export type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInf
 // The errors a backend raises itself (others come from the rules and refusals above).
 export { AnnalsError, InvalidArgumentError, NotSupportedError, ReadOnlyStoreError, StoreUnavailableError } from '../core/errors.js';
 export type { StoredSnapshot } from '../core/snapshot.js';
+// The read-model part: the query store's interface, what its methods take, and the one error it raises.
+export type { ReadModelStore } from '../readmodel/read-model-store.js';
+export type {
+  CollectionSpec,
+  DeadLetter,
+  DocumentWrite,
+  IndexDeclarations,
+  IndexKind,
+  IndexValue,
+  LeaseAnswer,
+  LeaseToken,
+  ProjectionCommit,
+  ProjectionKey,
+  ProjectionState,
+  StoredDocument,
+  StoredFilter,
+  StoredFind,
+} from '../readmodel/types.js';
+export { compareCodePoints, compareIndexValues } from '../readmodel/documents.js';
+export { LeaseLostError } from '../core/errors.js';

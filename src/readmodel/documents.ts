@@ -1,6 +1,9 @@
 import { InvalidDocumentError } from '../core/errors.js';
 import type { CollectionSpec, IndexValue } from './types.js';
 
+/** `\u0000` in JSON text that is an escape, not the text `\\u0000` (an escaped backslash before `u0000`). */
+const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
 /** The largest document a collection takes, as JSON in UTF-8 bytes. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
@@ -19,6 +22,8 @@ export function encodeDocument(spec: CollectionSpec, id: string, document: unkno
   } catch (error) {
     throw new InvalidDocumentError(spec.key, id, `it cannot be written as JSON (${(error as Error).message})`);
   }
+  // PostgreSQL's jsonb cannot hold U+0000, so no backend is given one (ids are checked alike).
+  if (json.includes('\\u0000') && ESCAPED_NUL.test(json)) throw new InvalidDocumentError(spec.key, id, 'it contains the character U+0000, which not every backend can store');
   if (json.length * 3 > MAX_DOCUMENT_BYTES && Buffer.byteLength(json) > MAX_DOCUMENT_BYTES) {
     throw new InvalidDocumentError(spec.key, id, `it is ${Buffer.byteLength(json)} bytes as JSON, more than ${MAX_DOCUMENT_BYTES}`);
   }
@@ -45,6 +50,7 @@ export function compareIndexValues(a: IndexValue, b: IndexValue): number {
   return compareCodePoints(String(a), String(b));
 }
 
+/** Compares two strings by Unicode code point (the byte order of their UTF-8): negative, 0 or positive. */
 export function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {

@@ -61,10 +61,10 @@ export function collectionSpec(projection: string, version: number, collection: 
   });
 }
 
-/** A document id: 1 to 512 characters. */
+/** A document id: 1 to 512 characters, none of them U+0000 (so no backend needs to escape it). */
 export function assertDocumentId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 512) {
-    throw new InvalidArgumentError('document id', id, 'a string of 1 to 512 characters');
+  if (typeof id !== 'string' || id.length === 0 || id.length > 512 || id.includes('\u0000')) {
+    throw new InvalidArgumentError('document id', id, 'a string of 1 to 512 characters, without U+0000');
   }
   return id;
 }
