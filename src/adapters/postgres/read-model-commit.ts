@@ -1,13 +1,8 @@
-import { InvalidArgumentError, InvalidDocumentError, LeaseLostError } from '../../core/errors.js';
+import { LeaseLostError } from '../../core/errors.js';
 import type { CollectionSpec, DocumentWrite, ProjectionCommit } from '../../readmodel/types.js';
 import { KEY_MATCHES, keyValues, type StateRow } from './projection-states.js';
 import { collectionTable, NOW } from './read-model-sql.js';
 import type { Transaction } from './transaction.js';
-
-/** A JSON text with a \u0000 escape (one not itself escaped, as in "\\u0000"). */
-const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
-const NUL_REASON =
-  'it holds the NUL character (\\u0000) in a string, which PostgreSQL cannot read as text; its indexes read every document as text (a collection without declared indexes takes it)';
 
 /** One collection's part of a batch, once each document's writes are reduced to its last. */
 interface CollectionChanges {
@@ -22,23 +17,20 @@ interface CollectionChanges {
  * whole document and a delete removes it, so a document's final state is its last write, and
  * documents do not depend on each other: applying these is the same as applying the batch in
  * order. One upsert and one delete per collection then carry the whole batch.
- * @throws InvalidDocumentError or InvalidArgumentError for what PostgreSQL cannot hold (NUL).
  */
 export function collapseWrites(writes: readonly DocumentWrite[]): CollectionChanges[] {
   const last = new Map<string, Map<string, DocumentWrite>>();
   for (const write of writes) {
-    if (write.id.includes('\0')) throw new InvalidArgumentError('document id', write.id, 'text without the NUL character (PostgreSQL cannot store it)');
-    if (write.op === 'put' && Object.keys(write.collection.indexes).length > 0 && NUL_ESCAPE.test(write.json)) {
-      throw new InvalidDocumentError(write.collection.key, write.id, NUL_REASON);
-    }
     let documents = last.get(write.collection.key);
     if (documents === undefined) last.set(write.collection.key, (documents = new Map()));
-    documents.delete(write.id); // so that the map's order is the order of last writes
     documents.set(write.id, write);
   }
-  return [...last.values()].map((documents) => {
+  // In the order of keys and ids, so that two commits writing the same documents (partitions of
+  // one projection) lock their rows in the same order and cannot deadlock.
+  const byKey = <T,>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
+  return byKey(last.entries()).map((documents) => {
     const changes: CollectionChanges = { spec: documents.values().next().value!.collection, putIds: [], putJson: [], deleteIds: [] };
-    for (const write of documents.values()) {
+    for (const write of byKey(documents.entries())) {
       if (write.op === 'put') {
         changes.putIds.push(write.id);
         changes.putJson.push(write.json);

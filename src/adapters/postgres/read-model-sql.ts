@@ -13,9 +13,8 @@ import type { CollectionSpec, IndexKind } from '../../readmodel/types.js';
  * documents without the field cost nothing in it.
  *
  * `doc` is `json`, not `jsonb`, as the log's events are: `get` and `find` give back the very text
- * the projection wrote (jsonb would reorder its keys and respace it), a string may hold
- * `\u0000` (jsonb refuses it), and a read sends the stored text without converting it. Cast to
- * `jsonb` in ad-hoc queries for its operators.
+ * the projection wrote (jsonb would reorder its keys and respace it), and a read sends the
+ * stored text without converting it. Cast to `jsonb` in ad-hoc queries for its operators.
  */
 
 /** The collection's table, qualified and quoted. */
