@@ -52,9 +52,10 @@ export class PostgresPool {
    * Runs `use` on a connection of the pool and gives it back. A statement the server refused (a
    * conflict, a duplicate id) leaves its connection sound: it goes back to the pool, where
    * pool.query would close it and the next statement would pay for a new connection. A
-   * connection that failed (no SQLSTATE, or class 08, 57P, XX) is closed.
+   * connection that failed (no SQLSTATE, or class 08, 57P, XX) is closed. Errors come back as
+   * the driver threw them (see transaction.ts for a caller that maps them).
    */
-  private async onClient<T>(use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async onClient<T>(use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // While it is out of the pool, a connection's own failure (terminated, reset) is the pending
     // statement's error; the pool's listener takes over again once it is back.

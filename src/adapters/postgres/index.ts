@@ -5,4 +5,6 @@
  */
 export { openPostgres, openPostgresStore, type PostgresStoreOptions } from './open.js';
 export { PostgresBackend, PostgresAdapter } from './postgres-backend.js';
+export { openPostgresReadModels } from './open-read-models.js';
+export { PostgresReadModels } from './postgres-read-models.js';
 export type { PostgresOptions } from './options.js';

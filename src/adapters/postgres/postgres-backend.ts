@@ -5,6 +5,7 @@ import { Announcer } from './announcer.js';
 import type { PostgresPool } from './connection.js';
 import { Notifier } from './commit-signal.js';
 import { PostgresLog } from './postgres-log.js';
+import { PostgresReadModels } from './postgres-read-models.js';
 import { PostgresSnapshots } from './postgres-snapshots.js';
 
 /**
@@ -13,12 +14,14 @@ import { PostgresSnapshots } from './postgres-snapshots.js';
  */
 export class PostgresBackend implements Backend {
   readonly name = 'postgres';
-  /** The log, the snapshot store, and the commit signal (LISTEN/NOTIFY). */
+  /** The log, the snapshot store, the commit signal (LISTEN/NOTIFY) and the read models, on one pool. */
   readonly parts: BackendParts & {
     /** The event log, on the store's tables. */
     readonly log: PostgresLog;
     /** The commit signal: one LISTEN connection while anyone subscribes. */
     readonly commits: Notifier;
+    /** Read models, projection checkpoints and leases, in the store's schema. */
+    readonly readModels: PostgresReadModels;
   };
   private readonly announcer: Announcer;
 
@@ -38,12 +41,14 @@ export class PostgresBackend implements Backend {
       log: new PostgresLog(pool, quotedSchema, pollIntervalMs, commits, this.announcer),
       snapshots: new PostgresSnapshots(pool, quotedSchema),
       commits,
+      readModels: new PostgresReadModels(pool, schemaName, pollIntervalMs),
     };
   }
 
   async close(): Promise<void> {
     this.parts.log.close();
     await this.parts.commits.close();
+    await this.parts.readModels.close();
     await this.announcer.settle();
     await this.pool.end();
   }

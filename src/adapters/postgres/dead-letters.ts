@@ -1,0 +1,60 @@
+import type { DeadLetter, ProjectionKey } from '../../readmodel/types.js';
+import type { PostgresPool } from './connection.js';
+import { KEY_MATCHES, keyValues } from './projection-states.js';
+import { epochMs } from './read-model-sql.js';
+import { statementName, type Transaction } from './transaction.js';
+
+interface LetterRow {
+  readonly position: number;
+  readonly event_id: string;
+  readonly stream: string;
+  readonly type: string;
+  readonly error: string;
+  readonly parked_at: number;
+}
+
+/** The parked events of each projection key, in the schema's `dead_letters` table, by position. */
+export class DeadLetters {
+  private readonly table: string;
+
+  constructor(
+    private readonly pool: PostgresPool,
+    quotedSchema: string,
+  ) {
+    this.table = `${quotedSchema}.dead_letters`;
+  }
+
+  /** Parks events inside a commit's transaction (a position parked already is left as it is). */
+  async park(tx: Transaction, key: ProjectionKey, letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    // parked_at is the runner's clock in ms: added to the epoch as an interval, exactly.
+    await tx.query(
+      `INSERT INTO ${this.table} (projection, version, partition, position, event_id, stream, type, error, parked_at)
+       SELECT $1, $2, $3, l.position, l.event_id, l.stream, l.type, l.error, 'epoch'::timestamptz + l.parked_at * interval '1 millisecond'
+         FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[]) AS l(position, event_id, stream, type, error, parked_at)
+       ON CONFLICT DO NOTHING`,
+      [
+        ...keyValues(key),
+        letters.map((l) => l.position),
+        letters.map((l) => l.eventId),
+        letters.map((l) => l.stream),
+        letters.map((l) => l.type),
+        letters.map((l) => l.error),
+        letters.map((l) => l.parkedAt),
+      ],
+    );
+  }
+
+  async list(key: ProjectionKey, after: number, limit: number): Promise<DeadLetter[]> {
+    const text = `SELECT position, event_id, stream, type, error, ${epochMs('parked_at')} AS parked_at FROM ${this.table}
+                   WHERE ${KEY_MATCHES} AND position > $4 ORDER BY position LIMIT $5`;
+    const { rows } = await this.pool.query<LetterRow>(statementName(text), text, [...keyValues(key), after, limit]);
+    return rows.map((row) => ({ position: row.position, eventId: row.event_id, stream: row.stream, type: row.type, error: row.error, parkedAt: row.parked_at }));
+  }
+
+  async remove(key: ProjectionKey, positions: readonly number[]): Promise<number> {
+    if (positions.length === 0) return 0;
+    const text = `DELETE FROM ${this.table} WHERE ${KEY_MATCHES} AND position = ANY($4::bigint[])`;
+    return (await this.pool.query(statementName(text), text, [...keyValues(key), positions])).rowCount ?? 0;
+  }
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { PostgresPool } from './connection.js';
+import { toAnnalsError, TRANSIENT } from './errors.js';
+
+const MAX_TRANSIENT_RETRIES = 3;
+
+/** The statements of one transaction, on its one connection. */
+export interface Transaction {
+  /** A named (prepared) statement: its name is a hash of its text. */
+  query<R extends object = Record<string, unknown>>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** A statement as it is, unprepared: for DDL, run once. */
+  run(text: string): Promise<void>;
+}
+
+/**
+ * A prepared statement's name for its text. Names are kept per connection and PostgreSQL cuts
+ * them at 63 bytes, so a name built from a table's name could collide; a hash of the text is
+ * short and one per text.
+ */
+export function statementName(text: string): string {
+  return `annals:rm:${createHash('sha1').update(text).digest('base64url').slice(0, 22)}`;
+}
+
+/**
+ * Runs `use` in a transaction on one connection of the pool: COMMIT when it resolves, ROLLBACK
+ * when it throws (its error is then thrown, typed). A serialization failure or deadlock wrote
+ * nothing, so the whole transaction runs again (`use` must be safe to run again).
+ *
+ * An error thrown by `use` after a successful ROLLBACK (a typed refusal such as LeaseLostError)
+ * leaves the connection sound: it goes back to the pool instead of being closed.
+ */
+export async function inTransaction<T>(pool: PostgresPool, use: (tx: Transaction) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const outcome = await pool.onClient(async (client): Promise<{ value: T } | { refused: unknown }> => {
+        await client.query('BEGIN');
+        try {
+          const value = await use({
+            query: (text, values = []) => client.query({ name: statementName(text), text, values }),
+            run: async (text) => void (await client.query(text)),
+          });
+          await client.query('COMMIT');
+          return { value };
+        } catch (error) {
+          // A ROLLBACK that fails means the connection is gone: its error closes the connection.
+          await client.query('ROLLBACK');
+          return { refused: error };
+        }
+      });
+      if ('value' in outcome) return outcome.value;
+      throw outcome.refused;
+    } catch (error) {
+      const code = (error as { code?: string } | null)?.code;
+      if (TRANSIENT.has(code ?? '') && attempt < MAX_TRANSIENT_RETRIES) continue;
+      throw toAnnalsError(error);
+    }
+  }
+}
