@@ -5,3 +5,4 @@ export { runProjections, RunningProjections, type ProjectionRegistration, type R
 export { ProjectionRunner, type RunnerError, type RunnerState } from './runner.js';
 export { DEFAULT_LEASE_TTL_MS, type RunnerOptions } from './options.js';
 export { projectionStatus, type ProjectionLag, type ProjectionLease, type ProjectionStatus } from './status.js';
+export { defineReactor, isReactor, type ReactionContext, type Reactor, type ReactorDefinition } from './reactor.js';

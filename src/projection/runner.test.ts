@@ -8,6 +8,7 @@ import { defineQuery, handleQuery } from '../query/index.js';
 import { defineProjection } from './define-projection.js';
 import { runProjections, type RunningProjections } from './run-projections.js';
 import { keyedProjection, streamProjection } from './shapes.js';
+import { defineReactor } from './reactor.js';
 
 type Balance = { balance: number; owner?: string; events: number };
 
@@ -175,5 +176,28 @@ describe('async projections on the memory store', () => {
     const { position } = await events.append('account-2', [deposit(9)]);
     expect(await handleQuery(running.readModels, richest, { limit: 1 }, { minPosition: position })).toEqual(['account-2']);
     await expect(handleQuery(running.readModels, richest, { limit: 0 })).rejects.toMatchObject({ code: 'ANNALS_INVALID_ARGUMENT', argument: 'input of query "richest"' });
+  });
+
+  it('drives a reactor: each event once in order with its id as the idempotency key, a failure retried from where it stopped', async () => {
+    const events = await store();
+    const calls: string[] = [];
+    let failOnce = true;
+    const mailer = defineReactor({
+      name: 'mailer',
+      handles: { types: ['Opened'] },
+      react: async (event, { idempotencyKey }) => {
+        expect(idempotencyKey).toBe(event.id);
+        if ((event.data as { owner: string }).owner === 'cy' && failOnce) {
+          failOnce = false;
+          throw new Error('mail server down');
+        }
+        calls.push((event.data as { owner: string }).owner);
+      },
+    });
+    const running = await run(events, [mailer], { maxAttempts: 3 });
+    for (const owner of ['ann', 'bob', 'cy', 'dan']) await events.append(`account-${owner}`, [{ type: 'Opened', data: { owner } }, deposit(1)]);
+    await running.readModels.waitFor(mailer, { minPosition: await events.headPosition(), timeoutMs: 5000 });
+    expect(calls).toEqual(['ann', 'bob', 'cy', 'dan']);
+    expect((await running.status())[0]).toMatchObject({ deadLetters: 0, lastError: { message: expect.stringContaining('mail server down') } });
   });
 });

@@ -4,6 +4,7 @@ import { AnnalsError, LeaseLostError } from '../core/errors.js';
 import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import type { CollectionSpec, ProjectionKey } from '../readmodel/types.js';
 import { applyBatch, ApplyFailed } from './apply-batch.js';
+import { isReactor, reactBatch } from './reactor.js';
 import { checkpointSignal } from './checkpoint-signal.js';
 import type { Projection } from './define-projection.js';
 import type { CheckedRunnerOptions } from './options.js';
@@ -191,23 +192,19 @@ export class ProjectionRunner {
             events = events.filter((event) => event.position > stored);
           }
         }
-        const outcome = await applyBatch(this.projection, this.specs, events, this.readModelStore, {
-          parkedStreams: this.parkedStreams,
-          attempts: this.attempts,
-          maxAttempts: this.options.maxAttempts,
-        });
+        const policy = { parkedStreams: this.parkedStreams, attempts: this.attempts, maxAttempts: this.options.maxAttempts };
+        const outcome = isReactor(this.projection)
+          ? { ...(await reactBatch(this.projection, events, policy, signal)), writes: [] }
+          : { ...(await applyBatch(this.projection, this.specs, events, this.readModelStore, policy)), through: undefined, failed: undefined };
         if (signal.aborted) break;
-        await this.readModelStore.commit({
-          key: this.key,
-          from: checkpoint,
-          checkpoint: page.readThrough,
-          lease: { owner: this.owner, epoch },
-          ttlMs: this.options.leaseTtlMs,
-          writes: outcome.writes,
-          park: outcome.park,
-        });
-        checkpoint = this.checkpointValue = page.readThrough;
+        // A reactor that failed part-way keeps what it did: the checkpoint moves to the last event it handled.
+        const to = outcome.failed ? outcome.through : page.readThrough;
+        if (to !== undefined && to > checkpoint) {
+          await this.readModelStore.commit({ key: this.key, from: checkpoint, checkpoint: to, lease: { owner: this.owner, epoch }, ttlMs: this.options.leaseTtlMs, writes: outcome.writes, park: outcome.park });
+          checkpoint = this.checkpointValue = to;
+        }
         for (const stream of outcome.parkedStreams) this.parkedStreams.add(stream);
+        if (outcome.failed) throw outcome.failed;
         for (const position of this.attempts.keys()) if (position <= checkpoint) this.attempts.delete(position);
         checkpointSignal(this.readModelStore).bump();
         if (page.caughtUp) this.markCaughtUp();
