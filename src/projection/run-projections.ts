@@ -85,7 +85,7 @@ export async function runProjections(
     // Attached once only to learn the inline read models (and that the store can run inline at all).
     const attachment = events.attachInline(() => undefined);
     attachment.detach();
-    const inlineRunners = inlineOnes.map((projection) => new ProjectionRunner(events, attachment.readModels, projection, checked, projection.version, true));
+    const inlineRunners = inlineOnes.map((projection) => new ProjectionRunner(events, attachment.readModels, projection, checked, undefined, true));
     // Collections and parked streams first, so that the first inline apply finds both.
     for (const runner of inlineRunners) await runner.prepare();
     detach = events.attachInline(inlineApplier(inlineRunners, attachment.readModels)).detach;

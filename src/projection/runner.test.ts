@@ -66,7 +66,7 @@ describe('async projections on the memory store', () => {
     expect((await accounts.find({ where: { owner: 'bob' } })).items.map((item) => item.id)).toEqual(['account-2']);
     expect(await accounts.count({ balance: { gt: 10 } })).toBe(1);
     const [status] = await running.status();
-    expect(status).toMatchObject({ name: 'balances', version: 1, liveVersion: 1, state: 'running', checkpoint: position, head: position, lag: { positions: 0, seconds: 0 }, deadLetters: 0 });
+    expect(status).toMatchObject({ name: 'balances', version: 1, generation: 100, liveGeneration: 100, state: 'running', checkpoint: position, head: position, lag: { positions: 0, seconds: 0 }, deadLetters: 0 });
     expect(status!.lease.owner).toBe(running.runners[0]!.owner);
   });
 
@@ -98,7 +98,7 @@ describe('async projections on the memory store', () => {
     const accounts = running.readModels.collection<Balance>(balances, 'state');
     expect(await accounts.get('account-1', { minPosition: Math.max(position, later.position), timeoutMs: 5000 })).toMatchObject({ balance: 6 });
     expect(await accounts.get('account-2')).toEqual({ owner: 'bob', balance: 0, events: 1 });
-    const letters = await events.readModelStore().deadLetters({ projection: 'balances', version: 1, partition: 0 }, 0, 10);
+    const letters = await events.readModelStore().deadLetters(running.runners[0]!.key, 0, 10);
     expect(letters.map((letter) => [letter.stream, letter.error.startsWith('Error: negative deposit -1') ? 'failed' : letter.error])).toEqual([
       ['account-2', 'failed'],
       ['account-2', 'parked behind an earlier parked event of the same stream'],

@@ -8,6 +8,7 @@ import { isReactor, reactBatch } from './reactor.js';
 import { checkpointSignal } from './checkpoint-signal.js';
 import type { Projection } from './define-projection.js';
 import type { CheckedRunnerOptions } from './options.js';
+import { firstGeneration, generationsOf, versionOf } from './generations.js';
 
 /** An error a runner met, as status shows it. */
 export interface RunnerError {
@@ -30,12 +31,10 @@ export type RunnerState = 'starting' | 'running' | 'standby' | 'retrying' | 'sto
  * subscription reads the next page at once, and waits only at the head, for a commit.
  */
 export class ProjectionRunner {
-  /** The key of the state row this runner moves. */
-  readonly key: ProjectionKey;
-  /** The projection's collections at the runner's version. */
-  readonly specs: ReadonlyMap<string, CollectionSpec>;
   /** Streams with a parked event: their later events are parked behind it (shared with inline appends). */
   readonly parkedStreams = new Set<string>();
+  private generationValue: number;
+  private specsValue: ReadonlyMap<string, CollectionSpec>;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private current: RunnerState = 'starting';
@@ -45,6 +44,7 @@ export class ProjectionRunner {
   private readonly attempts = new Map<number, number>();
   private caughtUpWaiters: (() => void)[] = [];
   private caughtUpAt: number | undefined;
+  private liveCheckedAt = 0;
 
   constructor(
     private readonly events: EventStore,
@@ -53,13 +53,31 @@ export class ProjectionRunner {
     /** The projection this runner applies. */
     readonly projection: Projection<any>,
     private readonly options: CheckedRunnerOptions,
-    /** The version to build: the projection's own, or the next one during a rebuild. */
-    readonly version: number = projection.version,
+    /**
+     * The generation to build (a rebuild's), kept whatever is live; absent: the one this
+     * version's runners keep up to date (see generations.ts), followed when a rebuild promotes another.
+     */
+    private readonly fixedGeneration?: number,
     /** True when appends also apply the projection (inline): pages skip what they applied. */
     private readonly inline = false,
   ) {
-    this.key = { projection: projection.name, version, partition: 0 };
-    this.specs = version === projection.version ? projection.specs : projection.specsAt(version);
+    this.generationValue = fixedGeneration ?? firstGeneration(projection.version);
+    this.specsValue = projection.specsAt(this.generationValue);
+  }
+
+  /** The generation this runner builds (see generations.ts). */
+  get generation(): number {
+    return this.generationValue;
+  }
+
+  /** The key of the state row this runner moves. */
+  get key(): ProjectionKey {
+    return { projection: this.projection.name, version: this.generationValue, partition: 0 };
+  }
+
+  /** The projection's collections at the runner's generation. */
+  get specs(): ReadonlyMap<string, CollectionSpec> {
+    return this.specsValue;
   }
 
   /** What the runner is doing now. */
@@ -115,9 +133,11 @@ export class ProjectionRunner {
         if (!answer.held) {
           this.epoch = undefined;
           this.current = 'standby';
-          // Wait for the holder's lease to run out (on the database's clock), then ask again.
+          // Wait for the holder's lease to run out (on the database's clock), then ask again;
+          // a rebuild may promote another generation meanwhile.
           const wait = Math.max(50, Math.min(this.options.leaseTtlMs, answer.state.leaseExpiresAt - answer.now + 20));
           await sleep(wait, undefined, { signal }).catch(() => undefined);
+          if (!signal.aborted && (await this.followPromotion())) prepared = false;
           continue;
         }
         this.epoch = answer.state.epoch;
@@ -127,27 +147,45 @@ export class ProjectionRunner {
         failures = 0;
       } catch (error) {
         if (signal.aborted) break;
-        this.report(error);
+        if (error instanceof GenerationPromoted) {
+          await this.releaseLease();
+          prepared = false;
+          continue;
+        }
         if (error instanceof LeaseLostError) {
-          // Another holds it now (ask as a newcomer); or it is still ours and an inline append
-          // moved the checkpoint meanwhile (follow again from there).
+          // Still ours, and an inline append moved the checkpoint meanwhile: follow again from
+          // there. Otherwise another holds it now: ask as a newcomer.
           const ours = error.found?.owner === this.owner && error.found.epoch === this.epoch;
-          if (!ours) this.epoch = undefined;
+          if (!ours) {
+            this.report(error);
+            this.epoch = undefined;
+          }
           failures = 0;
           continue;
         }
+        this.report(error);
         failures++;
         prepared = false; // learn the parked streams again: a failed commit may have parked some, or not
         this.current = 'retrying';
         await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal }).catch(() => undefined);
       }
     }
-    if (this.epoch !== undefined) await this.readModelStore.release(this.key, this.owner, this.epoch).catch(() => undefined);
+    await this.releaseLease();
   }
 
-  /** Creates the collections and learns which streams are parked. */
+  private async releaseLease(): Promise<void> {
+    if (this.epoch !== undefined) await this.readModelStore.release(this.key, this.owner, this.epoch).catch(() => undefined);
+    this.epoch = undefined;
+  }
+
+  /** Finds the generation to build, creates its collections and learns which streams are parked. */
   async prepare(): Promise<void> {
+    if (this.fixedGeneration === undefined) this.switchTo((await generationsOf(this.readModelStore, this.projection)).current);
     await this.readModelStore.prepare([...this.specs.values()]);
+    // A projection's first runner makes it live, so that queries read it while nothing else is.
+    if (this.fixedGeneration === undefined && (await this.readModelStore.liveVersion(this.projection.name)) === undefined) {
+      await this.readModelStore.promote(this.projection.name, this.generationValue, undefined);
+    }
     this.parkedStreams.clear();
     for (let after = 0; ; ) {
       const letters = await this.readModelStore.deadLetters(this.key, after, 1000);
@@ -155,6 +193,25 @@ export class ProjectionRunner {
       if (letters.length < 1000) break;
       after = letters[letters.length - 1]!.position;
     }
+  }
+
+  /**
+   * True when a rebuild promoted another generation of this version since the runner chose its
+   * own (looked at, at most every 250 ms): the runner then moves to it.
+   */
+  private async followPromotion(): Promise<boolean> {
+    if (this.fixedGeneration !== undefined || Date.now() - this.liveCheckedAt < 250) return false;
+    this.liveCheckedAt = Date.now();
+    const live = await this.readModelStore.liveVersion(this.projection.name);
+    return live !== undefined && live !== this.generationValue && versionOf(live) === this.projection.version;
+  }
+
+  private switchTo(generation: number): void {
+    if (generation === this.generationValue) return;
+    this.generationValue = generation;
+    this.specsValue = this.projection.specsAt(generation);
+    this.attempts.clear();
+    this.caughtUpAt = undefined;
   }
 
   /** Applies pages from `from` until the signal aborts or the lease is lost; renews the lease meanwhile. */
@@ -178,6 +235,7 @@ export class ProjectionRunner {
     try {
       if ((await this.events.headPosition()) <= from) this.markCaughtUp();
       for await (const page of this.events.subscribePages({ after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal })) {
+        if (await this.followPromotion()) throw new GenerationPromoted();
         let events = page.events;
         if (this.inline) {
           // Appends apply the projection themselves once it is caught up: skip what they did.
@@ -228,3 +286,6 @@ export class ProjectionRunner {
     this.options.onError(error, this.projection.name);
   }
 }
+
+/** A rebuild promoted another generation of this version: the runner moves to it. */
+class GenerationPromoted extends Error {}
