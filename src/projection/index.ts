@@ -6,3 +6,5 @@ export { ProjectionRunner, type RunnerError, type RunnerState } from './runner.j
 export { DEFAULT_LEASE_TTL_MS, type RunnerOptions } from './options.js';
 export { projectionStatus, type ProjectionLag, type ProjectionLease, type ProjectionStatus } from './status.js';
 export { defineReactor, isReactor, type ReactionContext, type Reactor, type ReactorDefinition } from './reactor.js';
+export { dropGeneration, rebuildProjection, type RebuildOptions, type RebuildProgress, type RebuildResult } from './rebuild.js';
+export { firstGeneration, generationsOf, versionOf, GENERATIONS_PER_VERSION, type Generations } from './generations.js';

@@ -44,7 +44,6 @@ export class ProjectionRunner {
   private readonly attempts = new Map<number, number>();
   private caughtUpWaiters: (() => void)[] = [];
   private caughtUpAt: number | undefined;
-  private liveCheckedAt = 0;
 
   constructor(
     private readonly events: EventStore,
@@ -195,15 +194,38 @@ export class ProjectionRunner {
     }
   }
 
-  /**
-   * True when a rebuild promoted another generation of this version since the runner chose its
-   * own (looked at, at most every 250 ms): the runner then moves to it.
-   */
+  /** True when a rebuild promoted another generation of this version than the runner's: the runner then moves to it. */
   private async followPromotion(): Promise<boolean> {
-    if (this.fixedGeneration !== undefined || Date.now() - this.liveCheckedAt < 250) return false;
-    this.liveCheckedAt = Date.now();
+    if (this.fixedGeneration !== undefined) return false;
     const live = await this.readModelStore.liveVersion(this.projection.name);
     return live !== undefined && live !== this.generationValue && versionOf(live) === this.projection.version;
+  }
+
+  /**
+   * While the runner follows the log, looks at the live generation after each wake-up of the read
+   * models (a commit or a promotion, in this process or, where the store can watch, another),
+   * at most every 100 ms and never missing the last one; calls `promoted` when a rebuild switched it.
+   */
+  private watchPromotions(signal: AbortSignal, promoted: () => void): void {
+    if (this.fixedGeneration !== undefined) return;
+    const wakeup = checkpointSignal(this.readModelStore);
+    const stopWatching = this.readModelStore.watch?.(() => wakeup.bump());
+    let scheduled: NodeJS.Timeout | undefined;
+    const check = () => {
+      scheduled ??= setTimeout(() => {
+        scheduled = undefined;
+        this.followPromotion().then((yes) => yes && promoted(), (error: unknown) => this.report(error));
+      }, 100);
+    };
+    void (async () => {
+      while (!signal.aborted) {
+        const seen = wakeup.generation;
+        await wakeup.after(seen, signal);
+        if (!signal.aborted) check();
+      }
+      stopWatching?.();
+      clearTimeout(scheduled);
+    })();
   }
 
   private switchTo(generation: number): void {
@@ -219,6 +241,10 @@ export class ProjectionRunner {
     const lost = new AbortController();
     const signal = AbortSignal.any([stop, lost.signal]);
     let lostError: unknown;
+    this.watchPromotions(signal, () => {
+      lostError = new GenerationPromoted();
+      lost.abort();
+    });
     const renew = setInterval(() => {
       this.readModelStore
         .lease(this.key, this.owner, this.options.leaseTtlMs, epoch)
@@ -235,7 +261,6 @@ export class ProjectionRunner {
     try {
       if ((await this.events.headPosition()) <= from) this.markCaughtUp();
       for await (const page of this.events.subscribePages({ after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal })) {
-        if (await this.followPromotion()) throw new GenerationPromoted();
         let events = page.events;
         if (this.inline) {
           // Appends apply the projection themselves once it is caught up: skip what they did.
@@ -265,7 +290,12 @@ export class ProjectionRunner {
         if (outcome.failed) throw outcome.failed;
         for (const position of this.attempts.keys()) if (position <= checkpoint) this.attempts.delete(position);
         checkpointSignal(this.readModelStore).bump();
-        if (page.caughtUp) this.markCaughtUp();
+        // A full page that ends at the head is the last one: no short page follows to say so.
+        if (page.caughtUp || (this.caughtUpAt === undefined && checkpoint >= (await this.events.headPosition()))) this.markCaughtUp();
+        // On a synchronous driver (SQLite) a catch-up is a chain of promises that never waits:
+        // give the event loop a turn between batches, so the process's other work (requests,
+        // timers, appends waiting for the lock) goes on while a projection catches up.
+        else await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       clearInterval(renew);
