@@ -65,11 +65,16 @@ describeWithService(service, 'inline projections on PostgreSQL', () => {
       { stream: 'tally-1', events: [{ ...add(100), id: ids[0] }] },
       { stream: 'tally-2', events: [{ ...add(200), id: ids[1] }] },
     ];
-    const { position } = (await store.appendMany(request))[1]!;
     await store.appendMany(request);
+    await store.appendMany(request);
+    const retried = { ...add(1000), id: randomUUID() };
+    const { position: single } = await store.append('tally-1', [retried]);
+    // The one-statement path meets the recorded id, which aborts the transaction: it runs again, deciding in the function.
+    expect(await store.append('tally-1', [retried])).toMatchObject({ position: single });
     expect(await tally.get('tally-2')).toEqual(await cleanFold(store, 'tally-2'));
     expect(await tally.get('tally-1')).toEqual(await cleanFold(store, 'tally-1'));
-    expect((await running.status())[0]).toMatchObject({ checkpoint: position, lag: { positions: 0 } });
+    // (The retry's first attempt took a position it never used: the head is past it, and the runner moves the checkpoint there.)
+    expect((await running.status())[0]!.checkpoint).toBeGreaterThanOrEqual(single);
   });
 
   it('a throwing apply fails the append, which writes nothing: neither events nor documents', async () => {
