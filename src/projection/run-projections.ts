@@ -20,8 +20,8 @@ export interface ProjectionRegistration {
   readonly async?: readonly Projection<any>[];
   /**
    * Projections applied inside each append's transaction (a query after the append returns sees
-   * it), with a runner that catches up what other processes appended without them. Memory and
-   * SQLite stores; others refuse with ANNALS_NOT_SUPPORTED.
+   * it), with a runner that catches up what other processes appended without them. Memory,
+   * SQLite and PostgreSQL stores; Redis refuses with ANNALS_NOT_SUPPORTED.
    */
   readonly inline?: readonly Projection<any>[];
 }
