@@ -70,6 +70,15 @@ describe('async projections on the memory store', () => {
     expect(status!.lease.owner).toBe(running.runners[0]!.owner);
   });
 
+  it('reports caught up when the log ends exactly on a batch boundary', async () => {
+    const events = await store();
+    for (let i = 0; i < 4; i++) await events.append(`account-${i}`, [{ type: 'Opened', data: { owner: 'ann' } }, deposit(1)]);
+    const running = await run(events, [balances], { batchSize: 4 });
+    const timeout = new Promise((resolve) => setTimeout(resolve, 2000, 'timed out'));
+    expect(await Promise.race([running.caughtUp().then(() => 'caught up'), timeout])).toBe('caught up');
+    expect(await running.readModels.checkpoint(balances)).toBe(await events.headPosition());
+  });
+
   it('moves its checkpoint past events it does not handle', async () => {
     const events = await store();
     const running = await run(events, [balances]);
