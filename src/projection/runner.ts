@@ -290,8 +290,7 @@ export class ProjectionRunner {
         if (outcome.failed) throw outcome.failed;
         for (const position of this.attempts.keys()) if (position <= checkpoint) this.attempts.delete(position);
         checkpointSignal(this.readModelStore).bump();
-        // A full page that ends at the head is the last one: no short page follows to say so.
-        if (page.caughtUp || (this.caughtUpAt === undefined && checkpoint >= (await this.events.headPosition()))) this.markCaughtUp();
+        if (page.caughtUp) this.markCaughtUp();
         // On a synchronous driver (SQLite) a catch-up is a chain of promises that never waits:
         // give the event loop a turn between batches, so the process's other work (requests,
         // timers, appends waiting for the lock) goes on while a projection catches up.
