@@ -50,12 +50,12 @@ export async function stopProjector(worker: Worker): Promise<ProjectorReport> {
 
 /** The trail documents as stored, without who applied each event, and who did (by position). */
 export async function storedTrails(readModels: ReadModelStore): Promise<{ trails: Map<string, Trail>; by: Map<number, string> }> {
-  const documents = await allDocuments(new ReadModels(readModels).collection<Trail & { by: string[] }>(trail, 'streams'));
+  const documents = await allDocuments(new ReadModels(readModels).collection<Trail & { by?: string[] }>(trail, 'streams'));
   const trails = new Map<string, Trail>();
   const by = new Map<number, string>();
   for (const [id, { revisions, positions, by: owners }] of documents) {
     trails.set(id, { revisions, positions });
-    positions.forEach((position, i) => by.set(position, owners[i]!));
+    if (owners) positions.forEach((position, i) => by.set(position, owners[i]!));
   }
   return { trails, by };
 }
