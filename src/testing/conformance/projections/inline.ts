@@ -61,18 +61,25 @@ export function inlineTests(suite: ProjectionSuite): void {
       });
     });
 
-    suite.test('inline: events appended before it was registered are caught up, once (or the store refuses inline, typed)', async (f) => {
+    suite.test('inline: events appended before it was registered, or by a connection without it, are applied once (or the store refuses inline, typed)', async (f) => {
       const trail = trailProjection();
       await inlineOrRefused(
         f,
         [trail],
-        async ({ events }, running, read) => {
-          await running.caughtUp();
-          for (let i = 0; i < 10; i++) await events.append(`s-${i % 3}`, [{ type: 'E' }, { type: 'E' }]);
-          expect(await read.checkpoint(trail)).toBe(await events.headPosition());
+        async (stores, running, read) => {
+          const { events } = stores;
+          // At once, while the runner still catches up, and through another connection that
+          // does not run the projection (another process, the CLI): those the runner applies.
+          const other = await f.connect(stores);
+          for (let i = 0; i < 12; i++) await (i % 3 === 2 ? other.events : events).append(`s-${i % 3}`, [{ type: 'E' }, { type: 'E' }]);
+          const head = await events.headPosition();
+          await read.waitFor(trail, { minPosition: head, timeoutMs: 10_000 });
+          // Caught up: the next append applies inline, in its own transaction.
+          const { position } = await events.append('s-9', [{ type: 'E' }]);
+          expect(await read.checkpoint(trail)).toBe(position);
           expect(await allDocuments(read.collection<Trail>(trail, 'streams'))).toEqual(await foldTrails(events));
           const [status] = await running.status();
-          expect(status).toMatchObject({ checkpoint: await events.headPosition(), lag: { positions: 0 } });
+          expect(status).toMatchObject({ checkpoint: position, head: position, lag: { positions: 0 } });
         },
         async ({ events }) => {
           for (let i = 0; i < 10; i++) await events.append(`s-${i % 4}`, [{ type: 'E' }]);
