@@ -18,7 +18,7 @@ const WRITE_MS = HOLD_MS + 1500;
 
 const service = await checkService(postgresService);
 
-const raw = (n: number): RawEvent[] => Array.from({ length: n }, () => ({ id: randomUUID(), type: 'E', data: null }));
+const raw = (n: number) => Array.from({ length: n }, (): RawEvent & { data: null } => ({ id: randomUUID(), type: 'E', data: null }));
 
 describeWithService(service, 'PostgreSQL: an async projection under overlapping writers', () => {
   const pg = usePostgres(service.url);

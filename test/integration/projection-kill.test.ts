@@ -49,7 +49,7 @@ async function killCycles(events: EventStore, projector: { url: string; schema?:
   }
   writing = false;
   await writer;
-  expect(new Set(checkpoints).size, 'the kills landed at different places').toBeGreaterThan(CYCLES / 2);
+  expect(new Set(checkpoints).size, 'the kills landed at different places').toBeGreaterThanOrEqual(Math.min(3, CYCLES));
   // A last process reaches the head: every event once, in each stream's order.
   const last = await startProjector({ ...projector, owner: 'last', leaseTtlMs: LEASE_TTL_MS });
   const head = await events.headPosition();
