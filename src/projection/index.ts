@@ -5,4 +5,17 @@ export { runProjections, RunningProjections, type ProjectionRegistration, type R
 export { ProjectionRunner, type RunnerError, type RunnerState } from './runner.js';
 export { DEFAULT_LEASE_TTL_MS, type RunnerOptions } from './options.js';
 export { projectionStatus, type ProjectionLag, type ProjectionLease, type ProjectionStatus } from './status.js';
+export {
+  dropDeadLetters,
+  listDeadLetters,
+  retryDeadLetters,
+  type DeadLetterOperationOptions,
+  type DropDeadLettersOptions,
+  type DropDeadLettersResult,
+  type DropDeadLettersSelection,
+  type ListDeadLettersOptions,
+  type RetryDeadLettersOptions,
+  type RetryDeadLettersResult,
+  type RetryDeadLettersSelection,
+} from './dead-letters.js';
 export { defineReactor, isReactor, type ReactionContext, type Reactor, type ReactorDefinition } from './reactor.js';

@@ -1,6 +1,7 @@
 import type { EventStore } from '../core/event-store.js';
 import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import type { Projection } from './define-projection.js';
+import { keyInUse } from './key-in-use.js';
 import type { ProjectionRunner, RunnerError, RunnerState } from './runner.js';
 
 /** How far a projection is behind the head of the log. */
@@ -49,8 +50,8 @@ export interface ProjectionStatus {
 
 /** The projection's status, read from the stores (and from this process's runner, when given). */
 export async function projectionStatus(events: EventStore, readModels: ReadModelStore, projection: Projection<any>, runner?: ProjectionRunner): Promise<ProjectionStatus> {
-  const version = runner?.version ?? projection.version;
-  const key = { projection: projection.name, version, partition: 0 };
+  const key = runner?.key ?? (await keyInUse(readModels, projection)).key;
+  const version = key.version;
   const [state, head, live, letters] = await Promise.all([readModels.state(key), events.headPosition(), readModels.liveVersion(projection.name), readModels.deadLetters(key, 0, 10_000)]);
   const checkpoint = state?.checkpoint ?? 0;
   let seconds = 0;
