@@ -17,6 +17,7 @@ interface CliOptions {
   json?: boolean;
   check?: boolean;
   keep?: boolean;
+  full?: boolean;
 }
 
 const program: Command = new Command('npm run bench --')
@@ -33,6 +34,7 @@ const program: Command = new Command('npm run bench --')
   .option('--json', 'print one JSON document with every figure instead of tables (progress goes to stderr)')
   .option('--check', 'exit with code 1 when a target fails')
   .option('--keep', 'keep the temporary database files')
+  .option('--full', 'full sizes where a suite has slow ones (projections: 1M events for the read-model fit and peak RSS); also ANNALS_BENCH_FULL=1')
   .action(run);
 
 async function run(names: string[], cli: CliOptions): Promise<void> {
@@ -57,6 +59,7 @@ async function run(names: string[], cli: CliOptions): Promise<void> {
     synchronous: cli.synchronous === 'both' ? ['full', 'normal'] : [cli.synchronous],
     only,
     keep: cli.keep ?? false,
+    full: cli.full === true || process.env.ANNALS_BENCH_FULL === '1',
   };
   const machine = describeMachine();
   const progress = createProgress(cli.json ? process.stderr : process.stdout);

@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly only: readonly string[];
   /** Keep the temporary database files instead of removing them. */
   readonly keep: boolean;
+  /** Run the slow full sizes (the projections suite: 1M events for the read-model fit and peak RSS). */
+  readonly full: boolean;
 }
 
 /** What a target asks of a case; a case without one is reported for information. */
@@ -30,6 +32,8 @@ export interface Target {
   readonly maxRatio?: number;
   /** Lowest acceptable Annals throughput, in events per second. */
   readonly minEventsPerSecond?: number;
+  /** Highest acceptable Annals p99, in nanoseconds (a latency case). */
+  readonly maxP99Ns?: number;
 }
 
 /** One side's figures for one case. */

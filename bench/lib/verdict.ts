@@ -1,4 +1,4 @@
-import { formatCount, formatRatio } from './format.js';
+import { formatCount, formatDuration, formatRatio } from './format.js';
 import { spread } from './stats.js';
 import type { CaseResult, Measurement, Target, Verdict } from './types.js';
 
@@ -24,6 +24,9 @@ export function judge(annals: Measurement, raw: Measurement, target: Target | un
   if (target.minEventsPerSecond !== undefined && !(annals.eventsPerSecond >= target.minEventsPerSecond)) {
     failures.push(`${formatCount(annals.eventsPerSecond)} ev/s < ${formatCount(target.minEventsPerSecond)} ev/s`);
   }
+  if (target.maxP99Ns !== undefined && !(annals.p99Ns <= target.maxP99Ns)) {
+    failures.push(`p99 ${formatDuration(annals.p99Ns)} > ${formatDuration(target.maxP99Ns)}`);
+  }
   return { ratio, verdict: failures.length === 0 ? 'PASS' : 'FAIL', failures };
 }
 
@@ -34,6 +37,7 @@ export function describeTarget(target: Target | undefined): string {
   if (target.minRatio !== undefined) parts.push(`≥ ${formatRatio(target.minRatio)}×`);
   if (target.maxRatio !== undefined) parts.push(`≤ ${formatRatio(target.maxRatio)}×`);
   if (target.minEventsPerSecond !== undefined) parts.push(`≥ ${formatCount(target.minEventsPerSecond)} ev/s`);
+  if (target.maxP99Ns !== undefined) parts.push(`p99 ≤ ${formatDuration(target.maxP99Ns)}`);
   return parts.join(', ');
 }
 

@@ -4,6 +4,7 @@ import type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInf
 import type { StoredSnapshot } from '../core/snapshot.js';
 import type { SchemaState } from './migrations.js';
 import type { ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
+import type { CollectionSpec, ProjectionKey } from '../readmodel/types.js';
 
 /**
  * A backend is a set of small parts, each built by the backend's async `open…()` function and
@@ -57,10 +58,32 @@ export interface InlineHost {
 
 /**
  * What an inline host calls inside an append's transaction: the events it wrote, in position
- * order, and the head of the log before them (every position up to it was committed before,
- * and none after it but these events is committed yet).
+ * order, and `headBefore`, the position from which a checkpoint covers everything before them:
+ * every event committed before the append is at or below it, and no other event will ever
+ * commit below the append's first one. A checkpoint at or past it (never past the append's first
+ * event) has applied every event before the append; one below it has not, or cannot be known to
+ * have. Memory and SQLite pass the last position assigned before the append; PostgreSQL passes
+ * the last committed position below the append, or Infinity when it cannot vouch for the
+ * positions below (an appender without inline functions still in flight): see
+ * src/adapters/postgres/inline-gate.ts.
+ *
+ * `reads`, when present, names what the function will read through the synchronous calls, so
+ * that a host whose database answers asynchronously (PostgreSQL) loads it first, inside the
+ * transaction, and answers the calls from it; memory and SQLite never call it.
  */
-export type InlineApply = (events: readonly StoredEvent[], headBefore: number) => void;
+export interface InlineApply {
+  (events: readonly StoredEvent[], headBefore: number): void;
+  /** The state rows and documents the function reads for these events (a superset is fine). */
+  readonly reads?: (events: readonly StoredEvent[]) => readonly InlineReads[];
+}
+
+/** What an inline function reads for one projection key: its state row, and documents it needs if that row is caught up. */
+export interface InlineReads {
+  /** The state row read with `stateSync`. */
+  readonly key: ProjectionKey;
+  /** The documents read with `getSync`, by collection; needed only when the row's checkpoint is at or past `headBefore`. */
+  readonly documents: readonly { readonly collection: CollectionSpec; readonly ids: readonly string[] }[];
+}
 
 /** The name of a part, as `EventStore.provides` and `requirePart` take it. */
 export type PartName = keyof BackendParts;

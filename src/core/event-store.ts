@@ -23,7 +23,7 @@ import {
   prepareEvents,
   DEFAULT_MAX_EVENT_BYTES,
 } from './validate.js';
-import { requirePart, type Backend, type Capabilities, type Durability, type PartName, type PreparedAppend, type StoredEvent } from '../backend/parts.js';
+import { requirePart, type Backend, type Capabilities, type Durability, type InlineApply, type InlineReads, type PartName, type PreparedAppend, type StoredEvent } from '../backend/parts.js';
 import type { SchemaState } from '../backend/migrations.js';
 import type { ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
 import { backendOfStorageAdapter, isBackend, type StorageAdapter } from '../backend/storage-adapter.js';
@@ -53,6 +53,13 @@ export interface EventStoreOptions {
    * and nothing is written.
    */
   readonly maxEventBytes?: number;
+}
+
+/** What `attachInline` runs: InlineApply over decoded events. */
+export interface InlineFunction {
+  (events: readonly RecordedEvent[], headBefore: number): void;
+  /** The state rows and documents the function reads for these events (see InlineApply). */
+  readonly reads?: (events: readonly RecordedEvent[]) => readonly InlineReads[];
 }
 
 /** What `attachInline` returns: the read models the function may write synchronously, and how to stop it. */
@@ -128,17 +135,21 @@ export class EventStore {
 
   /**
    * Runs `apply` inside every later append's transaction, after the append has written its events
-   * and before it commits, with them decoded and the head of the log before them; a throw fails
-   * the append and writes nothing. What inline projections are built on (runProjections with
-   * `inline`); `detach` stops it.
-   * @throws NotSupportedError when the backend cannot run code inside its appends (PostgreSQL and
-   * Redis do not, yet).
+   * and before it commits, with them decoded and `headBefore` (see InlineApply: a checkpoint at or
+   * past it covers every event before the append); a throw fails the append and writes nothing.
+   * What inline projections are built on (runProjections with `inline`); `detach` stops it. Give
+   * `apply.reads` for PostgreSQL, which loads what the function reads before it runs.
+   * @throws NotSupportedError when the backend cannot run code inside its appends (Redis).
    */
-  attachInline(apply: (events: readonly RecordedEvent[], headBefore: number) => void): InlineAttachment {
+  attachInline(apply: InlineFunction): InlineAttachment {
     this.assertOpen('attachInline');
     const host = requirePart(this.impl, 'inline');
-    const detach = host.attach((stored, headBefore) => apply(stored.map(this.decode), headBefore));
-    return { readModels: host.readModels, detach };
+    const { reads } = apply;
+    const run: InlineApply = Object.assign(
+      (stored: readonly StoredEvent[], headBefore: number) => apply(stored.map(this.decode), headBefore),
+      reads && { reads: (stored: readonly StoredEvent[]) => reads(stored.map(this.decode)) },
+    );
+    return { readModels: host.readModels, detach: host.attach(run) };
   }
 
   /** Whether an acknowledged append survives a crash, and if not, what can be lost. */

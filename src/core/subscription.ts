@@ -40,7 +40,8 @@ interface StoredPage {
 
 /**
  * The subscription loop: catch up page by page, then wait for a commit and read on. A page
- * is handed out when it has events or moves `readThrough` on; a short page means the reader
+ * is handed out when it has events or moves `readThrough` on, or when it is the first to reach
+ * the head after a full page (an empty page with `caughtUp`); a short page means the reader
  * reached the head, and it waits for the next commit (a commit between the read and the wait
  * is never missed: see Wakeup). A retryable failure (a lost connection, a locked file) is
  * retried with back-off, so an outage delays the subscription instead of ending it. Pages are
@@ -52,13 +53,19 @@ async function* storedPages(source: SubscriptionSource, query: SubscriptionQuery
   const stopWatching = commits?.watch(() => wakeup.bump());
   try {
     let after = query.after;
+    // True after a full page: if the next read finds nothing new, an empty page still says the
+    // subscriber is live (a log that ends on a page boundary would otherwise never say so).
+    let behind = false;
     while (!signal.aborted) {
       const seen = wakeup.generation;
       const page = await retryWhileUnavailable(() => log.readAllPage({ after, category, types, limit: pageSize }), signal);
       if (page === undefined || signal.aborted) return;
       const caughtUp = page.events.length < pageSize;
       const readThrough = Math.max(after, page.readThrough);
-      if (page.events.length > 0 || readThrough > after) yield { events: page.events, readThrough, caughtUp };
+      if (page.events.length > 0 || readThrough > after || (caughtUp && behind)) {
+        yield { events: page.events, readThrough, caughtUp };
+        behind = !caughtUp;
+      }
       after = readThrough;
       if (caughtUp) await wakeup.after(seen, signal);
     }

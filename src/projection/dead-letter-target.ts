@@ -1,5 +1,5 @@
 import type { EventStore } from '../core/event-store.js';
-import { LeaseLostError, ProjectionBusyError } from '../core/errors.js';
+import { LeaseLostError, NotSupportedError, ProjectionBusyError } from '../core/errors.js';
 import type { ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
 import type { CollectionSpec, DeadLetter, LeaseToken, ProjectionCommit, ProjectionKey } from '../readmodel/types.js';
 import type { Projection } from './define-projection.js';
@@ -57,16 +57,29 @@ async function withOwnLease<T>(target: DeadLetterTarget, operation: string, owne
 
 /**
  * Commits a batch that un-parks dead letters, then stops treating `flowing` as parked in this
- * process's runner. On a store with synchronous commits (memory, SQLite: where inline
- * projections run) both happen in one synchronous step, so that no inline append comes between
- * and parks a later event of a stream whose parked events were just applied.
+ * process's runner. On a store with synchronous commits (memory, SQLite) both happen in one
+ * synchronous step, so that no inline append comes between and parks a later event of a stream
+ * whose parked events were just applied. PostgreSQL answers only asynchronously: there an
+ * inline append of this process that commits in the moment between the two can still park one
+ * event behind (see docs/cli.md, dead letters).
  */
 export async function commitUnparking(target: DeadLetterTarget, commit: ProjectionCommit, flowing: Iterable<string>): Promise<void> {
   const parked = target.runner?.parkedStreams;
-  const sync = target.store as Partial<SyncReadModels>;
-  if (parked !== undefined && typeof sync.commitSync === 'function') sync.commitSync(commit);
-  else await target.store.commit(commit);
+  if (parked === undefined || !commitSync(target.store, commit)) await target.store.commit(commit);
   if (parked !== undefined) for (const stream of flowing) parked.delete(stream);
+}
+
+/** Commits synchronously where the store can (memory, SQLite); false where it cannot (PostgreSQL outside an inline append). */
+function commitSync(store: ReadModelStore, commit: ProjectionCommit): boolean {
+  const sync = store as Partial<SyncReadModels>;
+  if (typeof sync.commitSync !== 'function') return false;
+  try {
+    sync.commitSync(commit);
+    return true;
+  } catch (error) {
+    if (error instanceof NotSupportedError) return false;
+    throw error;
+  }
 }
 
 /** Whether a refused commit was refused only because the checkpoint moved (an inline append): the lease is still the operation's. */

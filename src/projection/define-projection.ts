@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { RecordedEvent } from '../core/types.js';
 import { assertCategory, assertTypes } from '../core/validate.js';
-import { assertProjectionName, assertVersion, collectionSpec } from '../readmodel/names.js';
+import { assertProjectionName, assertProjectionVersion, collectionSpec } from '../readmodel/names.js';
+import { firstGeneration } from './generations.js';
 import type { CollectionSpec, IndexDeclarations } from '../readmodel/types.js';
 import type { ProjectionSession } from './session.js';
 
@@ -46,12 +47,12 @@ export interface ProjectionDefinition<E extends RecordedEvent = RecordedEvent> {
   readonly apply: (event: E, session: ProjectionSession) => void;
 }
 
-/** A projection, checked, with its collections' specs for its version. */
+/** A projection, checked, with its collections' specs. */
 export interface Projection<E extends RecordedEvent = RecordedEvent> extends ProjectionDefinition<E> {
-  /** The projection's collections: name → spec (at this version). */
+  /** The projection's collections: name → spec, at its version's first generation (the declared indexes are the same in every generation). */
   readonly specs: ReadonlyMap<string, CollectionSpec>;
-  /** The collections' specs at another version (a rebuild's). */
-  specsAt(version: number): ReadonlyMap<string, CollectionSpec>;
+  /** The collections' specs at a generation (see generations.ts). */
+  specsAt(generation: number): ReadonlyMap<string, CollectionSpec>;
 }
 
 /**
@@ -63,7 +64,7 @@ export interface Projection<E extends RecordedEvent = RecordedEvent> extends Pro
 export function defineProjection<E extends RecordedEvent = RecordedEvent>(definition: ProjectionDefinition<E>): Projection<E> {
   if (typeof definition !== 'object' || definition === null) throw new InvalidArgumentError('projection', definition, 'an object { name, version, collections, apply }');
   const name = assertProjectionName(definition.name);
-  assertVersion(definition.version);
+  assertProjectionVersion(definition.version);
   if (typeof definition.apply !== 'function') throw new InvalidArgumentError(`apply of projection "${name}"`, definition.apply, 'a function (event, session) => void');
   if (definition.load !== undefined && typeof definition.load !== 'function') throw new InvalidArgumentError(`load of projection "${name}"`, definition.load, 'a function (event) => { collection, id } | list | undefined');
   const handles = definition.handles ?? {};
@@ -72,6 +73,14 @@ export function defineProjection<E extends RecordedEvent = RecordedEvent>(defini
   if (typeof collections !== 'object' || collections === null || Object.keys(collections).length === 0) {
     throw new InvalidArgumentError(`collections of projection "${name}"`, collections, 'an object of at least one collection: { name: { indexes } }');
   }
-  const specsAt = (version: number) => new Map(Object.entries(collections).map(([collection, { indexes } = {}]) => [collection, collectionSpec(name, version, collection, indexes)]));
-  return Object.freeze({ ...definition, handles: selection, specs: specsAt(definition.version), specsAt });
+  const built = new Map<number, ReadonlyMap<string, CollectionSpec>>();
+  const specsAt = (generation: number) => {
+    let specs = built.get(generation);
+    if (specs === undefined) {
+      specs = new Map(Object.entries(collections).map(([collection, { indexes } = {}]) => [collection, collectionSpec(name, generation, collection, indexes)]));
+      built.set(generation, specs);
+    }
+    return specs;
+  };
+  return Object.freeze({ ...definition, handles: selection, specs: specsAt(firstGeneration(definition.version)), specsAt });
 }

@@ -19,3 +19,5 @@ export {
   type RetryDeadLettersSelection,
 } from './dead-letters.js';
 export { defineReactor, isReactor, type ReactionContext, type Reactor, type ReactorDefinition } from './reactor.js';
+export { dropGeneration, rebuildProjection, type RebuildOptions, type RebuildProgress, type RebuildResult } from './rebuild.js';
+export { firstGeneration, generationsOf, versionOf, GENERATIONS_PER_VERSION, type Generations } from './generations.js';

@@ -21,8 +21,8 @@ export interface ProjectionRegistration {
   readonly async?: readonly Projection<any>[];
   /**
    * Projections applied inside each append's transaction (a query after the append returns sees
-   * it), with a runner that catches up what other processes appended without them. Memory and
-   * SQLite stores; others refuse with ANNALS_NOT_SUPPORTED.
+   * it), with a runner that catches up what other processes appended without them. Memory,
+   * SQLite and PostgreSQL stores; Redis refuses with ANNALS_NOT_SUPPORTED.
    */
   readonly inline?: readonly Projection<any>[];
 }
@@ -106,7 +106,7 @@ export async function runProjections(
     // Attached once only to learn the inline read models (and that the store can run inline at all).
     const attachment = events.attachInline(() => undefined);
     attachment.detach();
-    const inlineRunners = inlineOnes.map((projection) => new ProjectionRunner(events, attachment.readModels, projection, checked, projection.version, true));
+    const inlineRunners = inlineOnes.map((projection) => new ProjectionRunner(events, attachment.readModels, projection, checked, undefined, true));
     // Collections and parked streams first, so that the first inline apply finds both.
     for (const runner of inlineRunners) await runner.prepare();
     detach = events.attachInline(inlineApplier(inlineRunners, attachment.readModels)).detach;

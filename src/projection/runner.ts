@@ -8,6 +8,7 @@ import { isReactor, reactBatch } from './reactor.js';
 import { checkpointSignal } from './checkpoint-signal.js';
 import type { Projection } from './define-projection.js';
 import type { CheckedRunnerOptions } from './options.js';
+import { firstGeneration, generationsOf, versionOf } from './generations.js';
 
 /** An error a runner met, as status shows it. */
 export interface RunnerError {
@@ -30,12 +31,10 @@ export type RunnerState = 'starting' | 'running' | 'standby' | 'retrying' | 'sto
  * subscription reads the next page at once, and waits only at the head, for a commit.
  */
 export class ProjectionRunner {
-  /** The key of the state row this runner moves. */
-  readonly key: ProjectionKey;
-  /** The projection's collections at the runner's version. */
-  readonly specs: ReadonlyMap<string, CollectionSpec>;
   /** Streams with a parked event: their later events are parked behind it (shared with inline appends). */
   readonly parkedStreams = new Set<string>();
+  private generationValue: number;
+  private specsValue: ReadonlyMap<string, CollectionSpec>;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private current: RunnerState = 'starting';
@@ -55,13 +54,31 @@ export class ProjectionRunner {
     /** The projection this runner applies. */
     readonly projection: Projection<any>,
     private readonly options: CheckedRunnerOptions,
-    /** The version to build: the projection's own, or the next one during a rebuild. */
-    readonly version: number = projection.version,
+    /**
+     * The generation to build (a rebuild's), kept whatever is live; absent: the one this
+     * version's runners keep up to date (see generations.ts), followed when a rebuild promotes another.
+     */
+    private readonly fixedGeneration?: number,
     /** True when appends also apply the projection (inline): pages skip what they applied. */
     private readonly inline = false,
   ) {
-    this.key = { projection: projection.name, version, partition: 0 };
-    this.specs = version === projection.version ? projection.specs : projection.specsAt(version);
+    this.generationValue = fixedGeneration ?? firstGeneration(projection.version);
+    this.specsValue = projection.specsAt(this.generationValue);
+  }
+
+  /** The generation this runner builds (see generations.ts). */
+  get generation(): number {
+    return this.generationValue;
+  }
+
+  /** The key of the state row this runner moves. */
+  get key(): ProjectionKey {
+    return { projection: this.projection.name, version: this.generationValue, partition: 0 };
+  }
+
+  /** The projection's collections at the runner's generation. */
+  get specs(): ReadonlyMap<string, CollectionSpec> {
+    return this.specsValue;
   }
 
   /** What the runner is doing now. */
@@ -138,9 +155,11 @@ export class ProjectionRunner {
         if (!answer.held) {
           this.epoch = undefined;
           this.current = 'standby';
-          // Wait for the holder's lease to run out (on the database's clock), then ask again.
+          // Wait for the holder's lease to run out (on the database's clock), then ask again;
+          // a rebuild may promote another generation meanwhile.
           const wait = Math.max(50, Math.min(this.options.leaseTtlMs, answer.state.leaseExpiresAt - answer.now + 20));
           await sleep(wait, undefined, { signal }).catch(() => undefined);
+          if (!signal.aborted && (await this.followPromotion())) prepared = false;
           continue;
         }
         this.epoch = answer.state.epoch;
@@ -150,27 +169,45 @@ export class ProjectionRunner {
         failures = 0;
       } catch (error) {
         if (signal.aborted) break;
-        this.report(error);
+        if (error instanceof GenerationPromoted) {
+          await this.releaseLease();
+          prepared = false;
+          continue;
+        }
         if (error instanceof LeaseLostError) {
-          // Another holds it now (ask as a newcomer); or it is still ours and an inline append
-          // moved the checkpoint meanwhile (follow again from there).
+          // Still ours, and an inline append moved the checkpoint meanwhile: follow again from
+          // there. Otherwise another holds it now: ask as a newcomer.
           const ours = error.found?.owner === this.owner && error.found.epoch === this.epoch;
-          if (!ours) this.epoch = undefined;
+          if (!ours) {
+            this.report(error);
+            this.epoch = undefined;
+          }
           failures = 0;
           continue;
         }
+        this.report(error);
         failures++;
         prepared = false; // learn the parked streams again: a failed commit may have parked some, or not
         this.current = 'retrying';
         await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal }).catch(() => undefined);
       }
     }
-    if (this.epoch !== undefined) await this.readModelStore.release(this.key, this.owner, this.epoch).catch(() => undefined);
+    await this.releaseLease();
   }
 
-  /** Creates the collections and learns which streams are parked. */
+  private async releaseLease(): Promise<void> {
+    if (this.epoch !== undefined) await this.readModelStore.release(this.key, this.owner, this.epoch).catch(() => undefined);
+    this.epoch = undefined;
+  }
+
+  /** Finds the generation to build, creates its collections and learns which streams are parked. */
   async prepare(): Promise<void> {
+    if (this.fixedGeneration === undefined) this.switchTo((await generationsOf(this.readModelStore, this.projection)).current);
     await this.readModelStore.prepare([...this.specs.values()]);
+    // A projection's first runner makes it live, so that queries read it while nothing else is.
+    if (this.fixedGeneration === undefined && (await this.readModelStore.liveVersion(this.projection.name)) === undefined) {
+      await this.readModelStore.promote(this.projection.name, this.generationValue, undefined);
+    }
     await this.learnParkedStreams();
   }
 
@@ -208,11 +245,57 @@ export class ProjectionRunner {
     return done;
   }
 
+  /** True when a rebuild promoted another generation of this version than the runner's: the runner then moves to it. */
+  private async followPromotion(): Promise<boolean> {
+    if (this.fixedGeneration !== undefined) return false;
+    const live = await this.readModelStore.liveVersion(this.projection.name);
+    return live !== undefined && live !== this.generationValue && versionOf(live) === this.projection.version;
+  }
+
+  /**
+   * While the runner follows the log, looks at the live generation after each wake-up of the read
+   * models (a commit or a promotion, in this process or, where the store can watch, another),
+   * at most every 100 ms and never missing the last one; calls `promoted` when a rebuild switched it.
+   */
+  private watchPromotions(signal: AbortSignal, promoted: () => void): void {
+    if (this.fixedGeneration !== undefined) return;
+    const wakeup = checkpointSignal(this.readModelStore);
+    const stopWatching = this.readModelStore.watch?.(() => wakeup.bump());
+    let scheduled: NodeJS.Timeout | undefined;
+    const check = () => {
+      scheduled ??= setTimeout(() => {
+        scheduled = undefined;
+        this.followPromotion().then((yes) => yes && promoted(), (error: unknown) => this.report(error));
+      }, 100);
+    };
+    void (async () => {
+      while (!signal.aborted) {
+        const seen = wakeup.generation;
+        await wakeup.after(seen, signal);
+        if (!signal.aborted) check();
+      }
+      stopWatching?.();
+      clearTimeout(scheduled);
+    })();
+  }
+
+  private switchTo(generation: number): void {
+    if (generation === this.generationValue) return;
+    this.generationValue = generation;
+    this.specsValue = this.projection.specsAt(generation);
+    this.attempts.clear();
+    this.caughtUpAt = undefined;
+  }
+
   /** Applies pages from `from` until the signal aborts or the lease is lost; renews the lease meanwhile. */
   private async follow(from: number, epoch: number, stop: AbortSignal): Promise<void> {
     const lost = new AbortController();
     const signal = AbortSignal.any([stop, lost.signal]);
     let lostError: unknown;
+    this.watchPromotions(signal, () => {
+      lostError = new GenerationPromoted();
+      lost.abort();
+    });
     const renew = setInterval(() => {
       this.readModelStore
         .lease(this.key, this.owner, this.options.leaseTtlMs, epoch)
@@ -260,6 +343,10 @@ export class ProjectionRunner {
         for (const position of this.attempts.keys()) if (position <= checkpoint) this.attempts.delete(position);
         checkpointSignal(this.readModelStore).bump();
         if (page.caughtUp) this.markCaughtUp();
+        // On a synchronous driver (SQLite) a catch-up is a chain of promises that never waits:
+        // give the event loop a turn between batches, so the process's other work (requests,
+        // timers, appends waiting for the lock) goes on while a projection catches up.
+        else await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       clearInterval(renew);
@@ -280,3 +367,6 @@ export class ProjectionRunner {
     this.options.onError(error, this.projection.name);
   }
 }
+
+/** A rebuild promoted another generation of this version: the runner moves to it. */
+class GenerationPromoted extends Error {}

@@ -94,9 +94,18 @@ export class BatchSession implements ProjectionSession {
     this.journal = [];
   }
 
-  /** The batch's writes, in order. */
+  /**
+   * The batch's writes: the last one of each document (a put replaces the whole document, so the
+   * earlier ones change nothing), in the order of those last writes.
+   */
   get changes(): readonly DocumentWrite[] {
-    return this.writes;
+    const last = new Map<string, DocumentWrite>();
+    for (const write of this.writes) {
+      const key = keyOf(write.collection.collection, write.id);
+      last.delete(key); // re-inserted: a Map keeps insertion order
+      last.set(key, write);
+    }
+    return last.size === this.writes.length ? this.writes : [...last.values()];
   }
 
   private remember(collection: string, id: string, document: object | null): void {

@@ -1,7 +1,7 @@
 import type { EventStore } from '../core/event-store.js';
 import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import type { Projection } from './define-projection.js';
-import { keyInUse } from './key-in-use.js';
+import { generationsOf } from './generations.js';
 import type { ProjectionRunner, RunnerError, RunnerState } from './runner.js';
 
 /** How far a projection is behind the head of the log. */
@@ -26,10 +26,12 @@ export interface ProjectionLease {
 export interface ProjectionStatus {
   /** The projection's name. */
   readonly name: string;
-  /** The version these figures describe. */
+  /** The projection's version (its code's). */
   readonly version: number;
-  /** The version queries read (the promoted one, or the projection's own when none was promoted). */
-  readonly liveVersion: number;
+  /** The generation these figures describe: where this version's data lives (see docs/projections.md#rebuilds). */
+  readonly generation: number;
+  /** The generation queries read; undefined before any runner or rebuild made one live. */
+  readonly liveGeneration: number | undefined;
   /** What this process's runner is doing ('stopped' when this process runs none). */
   readonly state: RunnerState;
   /** The position the read model covers. */
@@ -50,9 +52,10 @@ export interface ProjectionStatus {
 
 /** The projection's status, read from the stores (and from this process's runner, when given). */
 export async function projectionStatus(events: EventStore, readModels: ReadModelStore, projection: Projection<any>, runner?: ProjectionRunner): Promise<ProjectionStatus> {
-  const key = runner?.key ?? (await keyInUse(readModels, projection)).key;
-  const version = key.version;
-  const [state, head, live, letters] = await Promise.all([readModels.state(key), events.headPosition(), readModels.liveVersion(projection.name), readModels.deadLetters(key, 0, 10_000)]);
+  const { live, current } = await generationsOf(readModels, projection);
+  const generation = runner?.generation ?? current;
+  const key = { projection: projection.name, version: generation, partition: 0 };
+  const [state, head, letters] = await Promise.all([readModels.state(key), events.headPosition(), readModels.deadLetters(key, 0, 10_000)]);
   const checkpoint = state?.checkpoint ?? 0;
   let seconds = 0;
   if (checkpoint < head) {
@@ -61,8 +64,9 @@ export async function projectionStatus(events: EventStore, readModels: ReadModel
   }
   return {
     name: projection.name,
-    version,
-    liveVersion: live ?? projection.version,
+    version: projection.version,
+    generation,
+    liveGeneration: live,
     state: runner?.state ?? 'stopped',
     checkpoint,
     head,

@@ -17,9 +17,18 @@ export function assertProjectionName(name: unknown): string {
   return name;
 }
 
+/** A collection's or state row's version as stored (a projection's generation, see generations.ts): 1 to 9999. */
 export function assertVersion(version: unknown): number {
   if (!Number.isInteger(version) || (version as number) < 1 || (version as number) > MAX_VERSION) {
     throw new InvalidArgumentError('projection version', version, `an integer from 1 to ${MAX_VERSION}`);
+  }
+  return version as number;
+}
+
+/** A projection's version as its definition gives it: 1 to 99 (each owns 100 generations of storage). */
+export function assertProjectionVersion(version: unknown): number {
+  if (!Number.isInteger(version) || (version as number) < 1 || (version as number) > 99) {
+    throw new InvalidArgumentError('projection version', version, 'an integer from 1 to 99');
   }
   return version as number;
 }

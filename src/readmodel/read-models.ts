@@ -2,6 +2,7 @@ import { ConsistencyTimeoutError, InvalidArgumentError } from '../core/errors.js
 import type { ReadModelStore } from './read-model-store.js';
 import { checkpointSignal } from '../projection/checkpoint-signal.js';
 import type { Projection } from '../projection/define-projection.js';
+import { generationsOf } from '../projection/generations.js';
 import { checkFilter, checkFind, nextCursor, type FindOptions, type FindPage, type Where } from './find.js';
 import { assertDocumentId } from './names.js';
 import type { CollectionSpec } from './types.js';
@@ -42,14 +43,17 @@ export class ReadModels {
     return new Collection<D>(this, projection, collection);
   }
 
-  /** The version queries read: the live one, or the projection's own when none was promoted. */
-  async liveVersion(projection: Projection<any>): Promise<number> {
-    return (await this.store.liveVersion(projection.name)) ?? projection.version;
+  /**
+   * The generation queries read: the live one (the last a rebuild promoted, or the first a
+   * runner made live), or, before there is one, the one this version's runners build.
+   */
+  async liveGeneration(projection: Projection<any>): Promise<number> {
+    return (await this.store.liveVersion(projection.name)) ?? (await generationsOf(this.store, projection)).current;
   }
 
-  /** The live version's checkpoint (0 when it has none yet). */
-  async checkpoint(projection: Projection<any>, version?: number): Promise<number> {
-    const state = await this.store.state({ projection: projection.name, version: version ?? (await this.liveVersion(projection)), partition: 0 });
+  /** The checkpoint of the generation queries read (0 when it has none yet). */
+  async checkpoint(projection: Projection<any>): Promise<number> {
+    const state = await this.store.state({ projection: projection.name, version: await this.liveGeneration(projection), partition: 0 });
     return state?.checkpoint ?? 0;
   }
 
@@ -115,7 +119,6 @@ export class Collection<D extends object> {
   /** The collection's spec at the live version, after the wait the read asked for. */
   private async spec(consistency: Consistency | undefined): Promise<CollectionSpec> {
     if (consistency !== undefined) await this.readModels.waitFor(this.projection, consistency);
-    const version = await this.readModels.liveVersion(this.projection);
-    return version === this.projection.version ? this.projection.specs.get(this.name)! : this.projection.specsAt(version).get(this.name)!;
+    return this.projection.specsAt(await this.readModels.liveGeneration(this.projection)).get(this.name)!;
   }
 }

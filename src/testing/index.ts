@@ -1,5 +1,6 @@
 /**
- * The conformance suite every backend runs (`runEventStoreConformance`, needs vitest), and the
+ * The conformance suites every backend runs (`runEventStoreConformance`, `runReadModelConformance`,
+ * `runProjectionConformance`; they need vitest), and the
  * given/when/then DSL of `annals/testing/dsl`.
  * @module annals/testing
  */
@@ -8,3 +9,5 @@ export type { ConformanceOptions, ConformanceSkip } from './conformance/options.
 export * from './dsl.js';
 export { runReadModelConformance } from './conformance/read-models/run.js';
 export type { ReadModelConformanceOptions } from './conformance/read-models/options.js';
+export { runProjectionConformance } from './conformance/projections/run.js';
+export type { ProjectionConformanceOptions, ProjectionStores } from './conformance/projections/options.js';

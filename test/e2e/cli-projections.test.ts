@@ -109,19 +109,35 @@ describe('annals projections', () => {
     await append('acct-1', 1, 2);
     const behind = jsonLines((await cli(['--json', 'projections', 'status', 'tallies'])).stdout);
     expect(behind).toEqual([
-      expect.objectContaining({ name: 'tallies', version: 1, state: 'stopped', checkpoint: 0, head: 2, lag: { positions: 2, seconds: expect.any(Number) }, lease: { owner: null, epoch: 0, expiresAt: null }, deadLetters: 0 }),
+      expect.objectContaining({ name: 'tallies', version: 1, generation: 100, liveGeneration: null, state: 'stopped', checkpoint: 0, head: 2, lag: { positions: 2, seconds: expect.any(Number) }, lease: { owner: null, epoch: 0, expiresAt: null }, deadLetters: 0 }),
     ]);
     const app = runApplication('stay');
     await app.waitFor(({ stdout }) => stdout.includes('caught-up'));
     const [running] = jsonLines((await cli(['--json', 'projections', 'status', 'tallies'])).stdout);
-    expect(running).toMatchObject({ state: 'running', checkpoint: 2, head: 2, lag: { positions: 0, seconds: 0 }, lease: { owner: `fixture-${app.pid}`, epoch: 1 } });
+    expect(running).toMatchObject({ generation: 100, liveGeneration: 100, state: 'running', checkpoint: 2, head: 2, lag: { positions: 0, seconds: 0 }, lease: { owner: `fixture-${app.pid}`, epoch: 1 } });
     const human = await cli(['projections', 'status']);
-    expect(human.stdout).toContain('by-type v2\n  state:         running (a runner holds its lease)\n  checkpoint:    2\n  head:          2\n  lag:           caught up\n');
-    expect(human.stdout).toContain(`tallies v1\n`);
+    expect(human.stdout).toContain('by-type v2, generation 200 (live)\n  state:         running (a runner holds its lease)\n  checkpoint:    2\n  head:          2\n  lag:           caught up\n');
+    expect(human.stdout).toContain('tallies v1, generation 100 (live)\n');
     app.kill('SIGTERM');
     expect((await app.exited).code).toBe(0);
     const [stopped] = jsonLines((await cli(['--json', 'projections', 'status', 'tallies'])).stdout);
     expect(stopped).toMatchObject({ state: 'stopped', lease: { owner: null, epoch: 1 } });
+  });
+});
+
+describe('annals projections rebuild', () => {
+  it('builds the next generation beside the live one and switches to it; dead letters are then those of the new one', async () => {
+    await append('acct-1', 1, 2);
+    await append('acct-2', 10, -3, 4);
+    await runOnce();
+    expect(jsonLines((await cli(['--json', 'projections', 'status', 'tallies'])).stdout)[0]).toMatchObject({ generation: 100, liveGeneration: 100, deadLetters: 2 });
+    const rebuilt = await cli(['projections', 'rebuild', 'tallies'], { TALLIES_FIXED: '1' });
+    expect(rebuilt, rebuilt.stderr).toMatchObject({ code: 0 });
+    expect(rebuilt.stdout).toMatch(/^rebuilt tallies: generation 101 is live \(was 100\), at position 5, in \d+\.\d s\n$/);
+    expect(rebuilt.stderr).toContain('rebuilding tallies: generation 101 at position 5');
+    expect(jsonLines((await cli(['--json', 'projections', 'status', 'tallies'])).stdout)[0]).toMatchObject({ generation: 101, liveGeneration: 101, checkpoint: 5, deadLetters: 0 });
+    expect((await cli(['dlq', 'list', 'tallies'])).stderr).toBe('(no dead letters)\n');
+    expect(await document('acct-2')).toEqual({ total: 11, applied: [3, 4, 5] });
   });
 });
 
@@ -183,7 +199,7 @@ describe('annals dlq', () => {
       const busy = await cli(['--json', ...args], { TALLIES_FIXED: '1' });
       expect(busy.code).toBe(3);
       const { error } = JSON.parse(busy.stderr) as { error: Record<string, unknown> };
-      expect(error).toMatchObject({ code: 'ANNALS_PROJECTION_BUSY', projection: 'tallies v1', holder: `fixture-${app.pid}`, leaseExpiresAt: expect.stringMatching(/Z$/) });
+      expect(error).toMatchObject({ code: 'ANNALS_PROJECTION_BUSY', projection: 'tallies v100', holder: `fixture-${app.pid}`, leaseExpiresAt: expect.stringMatching(/Z$/) });
     }
     expect(jsonLines((await cli(['--json', 'projections', 'status', 'tallies'])).stdout)[0]).toMatchObject({ deadLetters: 2 });
     app.kill('SIGTERM');

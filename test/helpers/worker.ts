@@ -69,6 +69,13 @@ export class Worker {
     });
   }
 
+  /** Resolves with the next line, printed after this call, that satisfies `match`; rejects if the worker exits first. */
+  nextLine(match: (line: string) => boolean): Promise<string> {
+    let seen = this.lines.length;
+    // Lines printed before this call are skipped: waitForLine looks at them first, in order.
+    return this.waitForLine((line) => seen-- <= 0 && match(line));
+  }
+
   send(line: string): void {
     this.child.stdin.write(`${line}\n`);
   }

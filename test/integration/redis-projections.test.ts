@@ -45,6 +45,13 @@ describeWithService(redisCheck, 'projections into Redis read models', () => {
     }
   });
 
+  it('refuses inline projections with ANNALS_NOT_SUPPORTED: a Redis append runs no code of the application', async () => {
+    const events = await redis.open();
+    await expect(runProjections(events, { inline: [balances] })).rejects.toMatchObject({ code: 'ANNALS_NOT_SUPPORTED' });
+    // Nothing was started: appends go on as before.
+    await events.append('account-1', [deposit(1)]);
+  });
+
   describeWithService(postgresCheck, 'fed by a PostgreSQL log', () => {
     const postgres = usePostgres(postgresCheck.url);
 
@@ -59,7 +66,7 @@ describeWithService(redisCheck, 'projections into Redis read models', () => {
         const accounts = running.readModels.collection<Balance>(balances, 'state');
         expect(await accounts.get('account-7', { minPosition: position })).toEqual({ owner: 'cy', balance: 7 });
         const [status] = await running.status();
-        expect(status).toMatchObject({ name: 'balances', checkpoint: position, liveVersion: 1 });
+        expect(status).toMatchObject({ name: 'balances', checkpoint: position, liveGeneration: 100 });
       } finally {
         await running?.stop();
       }

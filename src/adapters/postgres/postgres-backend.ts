@@ -4,6 +4,7 @@ import type { SchemaState } from '../../backend/migrations.js';
 import { Announcer } from './announcer.js';
 import type { PostgresPool } from './connection.js';
 import { Notifier } from './commit-signal.js';
+import { PostgresInline } from './inline-host.js';
 import { PostgresLog } from './postgres-log.js';
 import { PostgresReadModels } from './postgres-read-models.js';
 import { PostgresSnapshots } from './postgres-snapshots.js';
@@ -14,7 +15,7 @@ import { PostgresSnapshots } from './postgres-snapshots.js';
  */
 export class PostgresBackend implements Backend {
   readonly name = 'postgres';
-  /** The log, the snapshot store, the commit signal (LISTEN/NOTIFY) and the read models, on one pool. */
+  /** The log, the snapshot store, the commit signal (LISTEN/NOTIFY), the read models and inline projections, on one pool. */
   readonly parts: BackendParts & {
     /** The event log, on the store's tables. */
     readonly log: PostgresLog;
@@ -22,6 +23,8 @@ export class PostgresBackend implements Backend {
     readonly commits: Notifier;
     /** Read models, projection checkpoints and leases, in the store's schema. */
     readonly readModels: PostgresReadModels;
+    /** Inline projections: while one is attached, each append is a transaction that also applies them. */
+    readonly inline: PostgresInline;
   };
   private readonly announcer: Announcer;
 
@@ -37,11 +40,14 @@ export class PostgresBackend implements Backend {
     const channel = `annals:${schemaName}`;
     const commits = new Notifier(pool.config, channel, pollIntervalMs);
     this.announcer = new Announcer(pool, channel, commits);
+    const readModels = new PostgresReadModels(pool, schemaName, pollIntervalMs);
+    const inline = new PostgresInline(pool, quotedSchema, schemaName, readModels);
     this.parts = {
-      log: new PostgresLog(pool, quotedSchema, pollIntervalMs, commits, this.announcer),
+      log: new PostgresLog(pool, quotedSchema, pollIntervalMs, commits, this.announcer, inline),
       snapshots: new PostgresSnapshots(pool, quotedSchema),
       commits,
-      readModels: new PostgresReadModels(pool, schemaName, pollIntervalMs),
+      readModels,
+      inline,
     };
   }
 

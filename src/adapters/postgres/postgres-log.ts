@@ -3,10 +3,11 @@ import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type 
 import type { Announcer } from './announcer.js';
 import type { PostgresPool } from './connection.js';
 import { fastAppend } from './fast-append.js';
+import { EVENT_COLUMNS, type AppendConnection, type PostgresInline } from './inline-host.js';
 import type { Notifier } from './commit-signal.js';
+import { sequenceHolders } from './sequence-holders.js';
 import { contiguousEnd, Settled } from './settled.js';
 
-const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS "recordedAt"`;
 /** Positions walked at most per read, to settle a filtered page (or one after an unsettled `after`) by contiguity. */
 const WALK_LIMIT = 1000;
 /** How long a read waits, at most, for the appenders in the way (each usually ends within a millisecond or two). */
@@ -15,7 +16,8 @@ const APPENDERS_WAIT_MS = 100;
 /**
  * The log in PostgreSQL: decisions taken inside the database in one round trip per append (one
  * statement for a single stream, see fast-append.ts, else the append function), and a global
- * order that is gap-safe: see settled.ts and docs/postgres.md.
+ * order that is gap-safe: see settled.ts and docs/postgres.md. While inline functions are
+ * attached, an append is a transaction with them instead (inline-host.ts).
  */
 export class PostgresLog implements EventLog {
   readonly capabilities = ALL_CAPABILITIES;
@@ -33,31 +35,48 @@ export class PostgresLog implements EventLog {
     /** Wakes this store's subscribers, when a read held events back. */
     private readonly notifier: Notifier,
     private readonly announcer: Announcer,
+    /** Inline functions: while one is attached, appends run in a transaction with them. */
+    private readonly inline: PostgresInline,
   ) {}
 
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
-    const results = (batch.length === 1 && (await this.appendFast(batch[0]!))) || (await this.appendSlow(batch));
+    const results = this.inline.active
+      ? await this.inline.append(
+          batch.flatMap((part) => part.events.map((event) => event.id)),
+          (connection, fastFirst) => this.write(batch, connection, fastFirst),
+        )
+      : await this.write(batch, this.onPool, true);
     this.announcer.committed();
     return results;
   }
 
+  private readonly onPool: AppendConnection = {
+    query: (name, text, values, retryConflicts) => this.pool.query(name, text, values, retryConflicts),
+    transactional: false,
+  };
+
+  private async write(batch: readonly PreparedAppend[], connection: AppendConnection, fastFirst: boolean): Promise<AppendResult[]> {
+    return (fastFirst && batch.length === 1 && (await this.appendFast(batch[0]!, connection))) || (await this.appendSlow(batch, connection));
+  }
+
   /** The one-statement path; undefined when it wrote nothing and the function must decide. */
-  private async appendFast(part: PreparedAppend): Promise<AppendResult[] | undefined> {
+  private async appendFast(part: PreparedAppend, connection: AppendConnection): Promise<AppendResult[] | undefined> {
     if (part.events.length === 0) return undefined;
     const { name, text, values } = fastAppend(this.quotedSchema, part, this.appendTexts);
     try {
-      const { rows } = await this.pool.query<{ revision: number | null; position: number | null }>(name, text, values, false);
+      const { rows } = await connection.query<{ revision: number | null; position: number | null }>(name, text, values, false);
       const row = rows[0];
       if (row?.position == null || row.revision == null) return undefined;
       return [{ stream: part.stream, streamRevision: row.revision, position: row.position }];
     } catch (error) {
-      // An id recorded already (a retry, or a duplicate), or inserted at this moment by another call.
-      if ((error as { code?: string }).code === '23505') return undefined;
+      // An id recorded already (a retry, or a duplicate), or inserted at this moment by another
+      // call. Inside a transaction, which the error aborted, the whole transaction runs again.
+      if ((error as { code?: string }).code === '23505' && !connection.transactional) return undefined;
       throw error;
     }
   }
 
-  private async appendSlow(parts: readonly PreparedAppend[]): Promise<AppendResult[]> {
+  private async appendSlow(parts: readonly PreparedAppend[], connection: AppendConnection): Promise<AppendResult[]> {
     // In the caller's order: the function locks the streams in name order itself, then decides
     // part by part in this order, so the error reported is that of the first failing part.
     const events = parts.flatMap((part, p) => part.events.map((event, offset) => ({ event, part: p + 1, offset })));
@@ -74,7 +93,7 @@ export class PostgresLog implements EventLog {
       events.map((e) => e.event.metadata),
       events.some((e) => !e.event.generated),
     ];
-    const { rows } = await this.pool.query<{ out_stream: string; out_revision: number; out_position: number }>(
+    const { rows } = await connection.query<{ out_stream: string; out_revision: number; out_position: number }>(
       'append',
       `SELECT out_stream, out_revision, out_position FROM ${this.quotedSchema}.append_events(
          $1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::boolean)`,
@@ -182,14 +201,7 @@ export class PostgresLog implements EventLog {
       `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last FROM ${this.quotedSchema}.positions`,
       [],
     );
-    const { rows: holders } = await this.pool.query<{ vxid: string }>(
-      'head-appenders',
-      `SELECT virtualtransaction AS vxid FROM pg_locks
-        WHERE locktype = 'relation' AND relation = '${this.quotedSchema}.positions'::regclass AND mode = 'RowExclusiveLock'
-          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-          AND pid IS DISTINCT FROM pg_backend_pid()`,
-      [],
-    );
+    const { rows: holders } = await this.pool.query<{ vxid: string }>('head-appenders', sequenceHolders(this.quotedSchema), []);
     return { head: assigned[0]!.last, holders: holders.map((row) => row.vxid) };
   }
 

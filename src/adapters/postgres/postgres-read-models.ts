@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { StoreClosedError } from '../../core/errors.js';
-import type { ReadModelStore } from '../../readmodel/read-model-store.js';
+import { NotSupportedError, StoreClosedError } from '../../core/errors.js';
+import type { ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
   DeadLetter,
@@ -21,7 +21,7 @@ import { applyChanges, collapseWrites, compareAndSetState } from './read-model-c
 import { readModelError } from './read-model-errors.js';
 import { CollectionQueries } from './read-model-queries.js';
 import { CollectionTables } from './read-model-tables.js';
-import { inTransaction } from './transaction.js';
+import { inTransaction, type Transaction } from './transaction.js';
 
 /**
  * Read models in a PostgreSQL schema (migration 4 and a table per collection): the backend's
@@ -30,7 +30,7 @@ import { inTransaction } from './transaction.js';
  * then the documents, the dead letters (un-parked, then parked) and a NOTIFY that PostgreSQL
  * sends at COMMIT.
  */
-export class PostgresReadModels implements ReadModelStore {
+export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   readonly name = 'postgres';
   private readonly tables: CollectionTables;
   private readonly queries: CollectionQueries;
@@ -40,6 +40,8 @@ export class PostgresReadModels implements ReadModelStore {
   private readonly notifier: Notifier;
   private readonly notify: string;
   private readonly quotedSchema: string;
+  /** The synchronous calls' answers while an inline function runs (inScope). */
+  private scope: SyncReadModels | undefined;
 
   constructor(
     private readonly pool: PostgresPool,
@@ -110,13 +112,7 @@ export class PostgresReadModels implements ReadModelStore {
     const specs = changes.map((change) => change.spec);
     const run = async () => {
       await this.tables.prepare(specs);
-      await inTransaction(this.pool, async (tx) => {
-        await compareAndSetState(tx, `${this.quotedSchema}.projection_states`, commit);
-        for (const change of changes) await applyChanges(tx, this.quotedSchema, change);
-        if (commit.unpark !== undefined) await this.letters.unpark(tx, commit.key, commit.unpark);
-        if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park);
-        await tx.run(this.notify);
-      });
+      await inTransaction(this.pool, (tx) => this.write(tx, commit, changes));
     };
     await this.guard('commit', async () => {
       try {
@@ -128,6 +124,62 @@ export class PostgresReadModels implements ReadModelStore {
         await run();
       }
     });
+  }
+
+  /**
+   * Writes a commit inside a transaction the caller holds open (an inline append's): the same
+   * statements as `commit`, which then commit or roll back with that transaction.
+   */
+  async commitIn(tx: Transaction, commit: ProjectionCommit): Promise<void> {
+    const changes = collapseWrites(commit.writes);
+    await this.tables.prepare(changes.map((change) => change.spec));
+    await this.write(tx, commit, changes);
+  }
+
+  /** The state row's compare-and-set first (it keeps the row locked), then the documents, the dead letters (un-parked, then parked) and a NOTIFY sent at COMMIT. */
+  private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>): Promise<void> {
+    await compareAndSetState(tx, `${this.quotedSchema}.projection_states`, commit);
+    for (const change of changes) await applyChanges(tx, this.quotedSchema, change);
+    if (commit.unpark !== undefined) await this.letters.unpark(tx, commit.key, commit.unpark);
+    if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park);
+    await tx.run(this.notify);
+  }
+
+  /**
+   * Runs `work` with the synchronous calls (getSync, stateSync, commitSync) answered by `scope`:
+   * an inline append's, which loaded what its functions read inside its transaction. Outside of
+   * it they throw ANNALS_NOT_SUPPORTED: PostgreSQL answers only asynchronously.
+   */
+  inScope<T>(scope: SyncReadModels, work: () => T): T {
+    const outer = this.scope;
+    this.scope = scope;
+    try {
+      return work();
+    } finally {
+      this.scope = outer;
+    }
+  }
+
+  getSync(collection: CollectionSpec, ids: readonly string[]): (string | undefined)[] {
+    return this.syncScope('getSync').getSync(collection, ids);
+  }
+
+  stateSync(key: ProjectionKey): ProjectionState | undefined {
+    return this.syncScope('stateSync').stateSync(key);
+  }
+
+  commitSync(commit: ProjectionCommit): void {
+    this.syncScope('commitSync').commitSync(commit);
+  }
+
+  /** Wakes this process's watchers at once (a commit this process made outside `commit`: an inline append's). */
+  wake(): void {
+    this.notifier.wake();
+  }
+
+  private syncScope(call: string): SyncReadModels {
+    if (this.scope === undefined) throw new NotSupportedError(`${call} outside an inline function`, this.name);
+    return this.scope;
   }
 
   liveVersion(projection: string): Promise<number | undefined> {

@@ -19,8 +19,7 @@ export class CollectionQueries {
 
   async get(spec: CollectionSpec, ids: readonly string[]): Promise<(string | undefined)[]> {
     if (ids.length === 0) return [];
-    const text = `SELECT id, doc::text AS json FROM ${collectionTable(this.quotedSchema, spec)} WHERE id = ANY($1::text[])`;
-    const rows = await this.rows<StoredDocument>(text, [ids]);
+    const rows = await this.rows<StoredDocument>(documentsById(this.quotedSchema, spec), [ids]);
     const byId = new Map(rows.map((row) => [row.id, row.json]));
     return ids.map((id) => byId.get(id));
   }
@@ -58,6 +57,11 @@ export class CollectionQueries {
       throw error;
     }
   }
+}
+
+/** The statement that reads a collection's documents by id ($1, a text array): rows of StoredDocument. */
+export function documentsById(quotedSchema: string, spec: CollectionSpec): string {
+  return `SELECT id, doc::text AS json FROM ${collectionTable(quotedSchema, spec)} WHERE id = ANY($1::text[])`;
 }
 
 /** The filter's conditions on its field's index expression (none without a field). */

@@ -43,7 +43,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * - Prepared (two-phase) transactions keep their locks with no backend: the list keeps them
  *   (`pid IS DISTINCT FROM`), and they hold readers back until they end.
  * - The reader's own backend is left out: the store's connections never hold an append open
- *   while the pool lends them to a read (each append is one autocommitted statement).
+ *   while the pool lends them to a read (each append is one autocommitted statement, or, with
+ *   inline projections, a transaction on a connection kept out of the pool until it ends).
  * - A settled S is valid only for snapshots taken after it was established, so events are handed
  *   out only from a query sent after the S it is cut at was known (never from a page read before
  *   a look at the lock advanced S). Contiguity uses the page's own snapshot, which is fine.

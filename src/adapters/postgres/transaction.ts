@@ -22,6 +22,14 @@ export function statementName(text: string): string {
   return `annals:rm:${createHash('sha1').update(text).digest('base64url').slice(0, 22)}`;
 }
 
+/** The statements of a transaction the caller has begun on `client`. */
+export function transactionOn(client: pg.ClientBase): Transaction {
+  return {
+    query: (text, values = []) => client.query({ name: statementName(text), text, values }),
+    run: async (text) => void (await client.query(text)),
+  };
+}
+
 /**
  * Runs `use` in a transaction on one connection of the pool: COMMIT when it resolves, ROLLBACK
  * when it throws (its error is then thrown, typed). A serialization failure or deadlock wrote
@@ -36,10 +44,7 @@ export async function inTransaction<T>(pool: PostgresPool, use: (tx: Transaction
       const outcome = await pool.onClient(async (client): Promise<{ value: T } | { refused: unknown }> => {
         await client.query('BEGIN');
         try {
-          const value = await use({
-            query: (text, values = []) => client.query({ name: statementName(text), text, values }),
-            run: async (text) => void (await client.query(text)),
-          });
+          const value = await use(transactionOn(client));
           await client.query('COMMIT');
           return { value };
         } catch (error) {

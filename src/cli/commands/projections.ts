@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { Projection } from '../../projection/define-projection.js';
 import { isReactor } from '../../projection/reactor.js';
+import { rebuildProjection } from '../../projection/rebuild.js';
 import { projectionStatus, type ProjectionStatus } from '../../projection/status.js';
 import { formatFields, formatTable, plural } from '../output.js';
+import { createProgress } from '../progress.js';
 import { projectionNamed } from '../projections-module.js';
 import { withStore } from '../run.js';
 
@@ -50,8 +52,36 @@ export function registerProjections(program: Command): void {
       }),
     );
 
-  // `annals projections rebuild <name>` goes here once src/projection/rebuild.ts provides
-  // rebuildProjection(events, projection, { readModels, onProgress }).
+  projections
+    .command('rebuild')
+    .summary('rebuild a projection from the log, beside the live one, and switch to it')
+    .description(
+      "Build the projection's next generation from the start of the log beside the live one (which keeps serving queries and " +
+        'being updated by the running application), then make it live in one atomic switch; running runners move to it. ' +
+        'Progress goes to stderr.',
+    )
+    .argument('<name>', 'the projection')
+    .option('--drop-previous', "drop the previous generation's collections after the switch")
+    .action(
+      withStore<[string], RebuildCommandOptions>(async (context, options, name) => {
+        const projection = projectionNamed(await context.projections(), name);
+        const store = await context.store({ create: false });
+        const { out } = context;
+        const progress = createProgress(process.stderr);
+        const task = progress.task(`rebuilding ${name}`);
+        const result = await rebuildProjection(store, projection, {
+          dropPrevious: options.dropPrevious === true,
+          onProgress: ({ checkpoint, head, etaSeconds }) => task.update(head === 0 ? 1 : Math.min(1, checkpoint / head), `${checkpoint}/${head}${etaSeconds === undefined ? '' : `, ${Math.ceil(etaSeconds)} s left`}`),
+        });
+        task.done(`generation ${result.generation} at position ${result.checkpoint}`);
+        const was = result.previous === undefined ? 'none was live before' : `was ${result.previous}${options.dropPrevious ? ', dropped' : ''}`;
+        await out.result(result, `rebuilt ${name}: generation ${result.generation} is live (${was}), at position ${result.checkpoint}, in ${result.seconds.toFixed(1)} s`);
+      }),
+    );
+}
+
+interface RebuildCommandOptions {
+  readonly dropPrevious?: boolean;
 }
 
 /** The status as the CLI sees it: `state` says whether any process runs the projection (this one runs none). */
@@ -67,6 +97,7 @@ function statusJson(status: ProjectionStatus): object {
   return {
     ...status,
     lease: { owner: lease.owner ?? null, epoch: lease.epoch, expiresAt: lease.expiresAt ?? null },
+    liveGeneration: status.liveGeneration ?? null,
     lastError: status.lastError ?? null,
     updatedAt: status.updatedAt ?? null,
   };
@@ -85,8 +116,11 @@ function formatStatus(status: ProjectionStatus): string[] {
     ['updated', status.updatedAt?.toISOString() ?? 'never'],
   ];
   if (status.lastError !== undefined) fields.push(['last error', `${status.lastError.message} (${status.lastError.at.toISOString()})`]);
-  const live = status.liveVersion === status.version ? '' : ` (queries read v${status.liveVersion})`;
-  return [`${status.name} v${status.version}${live}`, ...formatFields(fields).map((line) => `  ${line}`)];
+  const live =
+    status.liveGeneration === status.generation ? 'live'
+    : status.liveGeneration === undefined ? 'none is live yet'
+    : `queries read generation ${status.liveGeneration}`;
+  return [`${status.name} v${status.version}, generation ${status.generation} (${live})`, ...formatFields(fields).map((line) => `  ${line}`)];
 }
 
 function describe(projection: Projection<any>): object {

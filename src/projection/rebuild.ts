@@ -1,0 +1,124 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventStore } from '../core/event-store.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { ReadModelStore } from '../readmodel/read-model-store.js';
+import type { Projection } from './define-projection.js';
+import { firstGeneration, generationsOf, versionOf } from './generations.js';
+import { checkRunnerOptions, type RunnerOptions } from './options.js';
+import { ProjectionRunner } from './runner.js';
+import { checkpointSignal } from './checkpoint-signal.js';
+
+/** How far a rebuild has come, as `onProgress` gets it. */
+export interface RebuildProgress {
+  /** The generation being built. */
+  readonly generation: number;
+  /** The position the new generation covers. */
+  readonly checkpoint: number;
+  /** The head of the log. */
+  readonly head: number;
+  /** Positions covered per second since the rebuild began. */
+  readonly positionsPerSecond: number;
+  /** Seconds left at that rate; undefined before there is a rate. */
+  readonly etaSeconds: number | undefined;
+}
+
+/** Options of `rebuildProjection`. */
+export interface RebuildOptions extends RunnerOptions {
+  /** Where the projection's read models live. Default: the event store's own database. */
+  readonly readModels?: ReadModelStore;
+  /** Called about every `progressIntervalMs` while the new generation catches up. */
+  readonly onProgress?: (progress: RebuildProgress) => void;
+  /** How often `onProgress` is called, in ms. Default 250. */
+  readonly progressIntervalMs?: number;
+  /** Drop the previous live generation's collections after the switch. Default false (drop it later with dropGeneration). */
+  readonly dropPrevious?: boolean;
+  /** Stops the rebuild (nothing is promoted; the half-built generation stays, unused). */
+  readonly signal?: AbortSignal;
+}
+
+/** What a rebuild did. */
+export interface RebuildResult {
+  /** The generation that was live before (undefined when none was). */
+  readonly previous: number | undefined;
+  /** The generation built and made live. */
+  readonly generation: number;
+  /** Its checkpoint when it was made live. */
+  readonly checkpoint: number;
+  /** How long it took, in seconds. */
+  readonly seconds: number;
+}
+
+/**
+ * Rebuilds a projection with zero downtime (blue/green): builds the next generation of the
+ * projection's version from the start of the log, beside the live one, which keeps serving
+ * queries (and keeps being updated by the running application) meanwhile; once the new one has
+ * caught up with the live one, makes it live in one atomic switch. Runners of this version in
+ * running processes then move to it by themselves; queries read it from the switch on. A
+ * projection whose version changed is built at its new version's first generation.
+ * @throws InvalidArgumentError when the version has used all of its 100 generations, or another
+ * rebuild switched the live generation first (nothing was switched; the new one stays, unused).
+ */
+export async function rebuildProjection(events: EventStore, projection: Projection<any>, options: RebuildOptions = {}): Promise<RebuildResult> {
+  const started = Date.now();
+  const store = options.readModels ?? events.readModelStore();
+  const checked = checkRunnerOptions(options);
+  const { live, own } = await generationsOf(store, projection);
+  const newest = Math.max(own.at(-1) ?? -1, live !== undefined && versionOf(live) === projection.version ? live : -1);
+  const generation = newest < 0 ? firstGeneration(projection.version) : newest + 1;
+  if (versionOf(generation) !== projection.version) {
+    throw new InvalidArgumentError('projection version', projection.version, `a version with a generation left (version ${projection.version} has used its 100): raise the projection's version`);
+  }
+  const runner = new ProjectionRunner(events, store, projection, checked, generation).start();
+  const timer = reportProgress(events, runner, options, started);
+  try {
+    await Promise.race([runner.caughtUp(), aborted(options.signal)]);
+    // Catch up with the live generation too (it moves on while the application runs), so the
+    // switch never shows readers an older state than the one they saw.
+    for (let tries = 0; live !== undefined && tries < 100 && !options.signal?.aborted; tries++) {
+      const [mine, theirs] = await Promise.all([store.state(runner.key), store.state({ ...runner.key, version: live })]);
+      if ((mine?.checkpoint ?? 0) >= (theirs?.checkpoint ?? 0)) break;
+      await sleep(20);
+    }
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('rebuild aborted');
+    const checkpoint = (await store.state(runner.key))?.checkpoint ?? 0;
+    if (!(await store.promote(projection.name, generation, live))) {
+      throw new InvalidArgumentError('live generation', live, `generation ${live} still live when the rebuild finished, but another rebuild switched it first: run the rebuild again`);
+    }
+    checkpointSignal(store).bump(); // runners of this process move to it at once (others: through the store's watch)
+    if (options.dropPrevious && live !== undefined) await store.drop([...projection.specsAt(live).values()]);
+    return { previous: live, generation, checkpoint, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    clearInterval(timer);
+    await runner.stop();
+  }
+}
+
+/**
+ * Drops a generation's collections (a previous build kept after a rebuild).
+ * @throws InvalidArgumentError for the live generation.
+ */
+export async function dropGeneration(store: ReadModelStore, projection: Projection<any>, generation: number): Promise<void> {
+  if ((await store.liveVersion(projection.name)) === generation) {
+    throw new InvalidArgumentError('generation', generation, 'a generation that is not live (queries read the live one); rebuild first, then drop the old one');
+  }
+  await store.drop([...projection.specsAt(generation).values()]);
+}
+
+function reportProgress(events: EventStore, runner: ProjectionRunner, options: RebuildOptions, started: number): NodeJS.Timeout | undefined {
+  const { onProgress } = options;
+  if (onProgress === undefined) return undefined;
+  return setInterval(() => {
+    events
+      .headPosition()
+      .then((head) => {
+        const seconds = (Date.now() - started) / 1000;
+        const rate = seconds > 0 ? runner.checkpoint / seconds : 0;
+        onProgress({ generation: runner.generation, checkpoint: runner.checkpoint, head, positionsPerSecond: rate, etaSeconds: rate > 0 ? Math.max(0, head - runner.checkpoint) / rate : undefined });
+      })
+      .catch(() => undefined);
+  }, options.progressIntervalMs ?? 250);
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+}
