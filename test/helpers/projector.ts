@@ -62,7 +62,7 @@ export async function storedTrails(readModels: ReadModelStore): Promise<{ trails
 
 /** The checkpoint of the trail projection (0 before its first commit). */
 export async function trailCheckpoint(readModels: ReadModelStore): Promise<number> {
-  return (await readModels.state({ projection: 'trail', version: 1, partition: 0 }))?.checkpoint ?? 0;
+  return (await readModels.state({ projection: 'trail', version: 100, partition: 0 }))?.checkpoint ?? 0;
 }
 
 /** The trails a clean fold of the log up to `checkpoint` gives. */

@@ -20,7 +20,7 @@ const dir = createTempDir();
 afterEach(killRunningWorkers);
 afterAll(() => dir.remove());
 
-const KEY = { projection: 'trail', version: 1, partition: 0 };
+const KEY = { projection: 'trail', version: 100, partition: 0 };
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -52,7 +52,10 @@ export function inlineTests(suite: ProjectionSuite): void {
         const first = await events.append('account-1', [opened('ann'), deposit(5)]);
         await expect(events.append('account-1', [deposit(1), deposit(-1)])).rejects.toThrow(/negative deposit -1/);
         // Neither the events nor any projection's documents or checkpoint.
-        expect(await events.headPosition()).toBe(first.position);
+        // (The head may pass positions the failed append took and never committed, as on PostgreSQL.)
+        const after: unknown[] = [];
+        for await (const event of events.readAll({ after: first.position })) after.push(event);
+        expect(after).toEqual([]);
         const revisions: number[] = [];
         for await (const event of events.readStream('account-1')) revisions.push(event.revision);
         expect(revisions).toEqual([0, 1]);
