@@ -35,5 +35,5 @@ export * from './projection/index.js';
 export * from './query/index.js';
 export { ReadModels, Collection, defaultConsistencyTimeoutMs, type Consistency } from './readmodel/read-models.js';
 export type { Condition, FindOptions, FindPage, FoundDocument, Range, Where } from './readmodel/find.js';
-export type { IndexDeclarations, IndexKind, IndexValue } from './readmodel/types.js';
+export type { DeadLetter, IndexDeclarations, IndexKind, IndexValue } from './readmodel/types.js';
 export type { KeyedState, ReadModelStore } from './readmodel/read-model-store.js';

@@ -41,6 +41,8 @@ const BY_ERROR_CODE = {
   ANNALS_DOCUMENT_NOT_LOADED: EXIT.failure,
   ANNALS_LEASE_LOST: EXIT.failure,
   ANNALS_CONSISTENCY_TIMEOUT: EXIT.failure,
+  // Another process holds the projection's lease: nothing was written.
+  ANNALS_PROJECTION_BUSY: EXIT.conflict,
 } as const satisfies Record<AnnalsErrorCode, ExitCode>;
 
 export function exitCodeFor(error: unknown): ExitCode {

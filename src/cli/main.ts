@@ -3,9 +3,11 @@ import { Command, Option } from 'commander';
 import { registerAppend } from './commands/append.js';
 import { registerCheckEvents } from './commands/check-events.js';
 import { registerDelete } from './commands/delete.js';
+import { registerDlq } from './commands/dlq.js';
 import { registerGet } from './commands/get.js';
 import { registerInfo } from './commands/info.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerProjections } from './commands/projections.js';
 import { registerRead } from './commands/read.js';
 import { registerReadAll } from './commands/read-all.js';
 import { registerTail } from './commands/tail.js';
@@ -20,7 +22,7 @@ const DEFAULT_STORE = 'sqlite:./annals.db';
 process.stderr.on('error', () => {});
 
 // A variable set to nothing is not set: `ANNALS_SCHEMAS= annals read x` uses no schemas.
-for (const variable of ['ANNALS_STORE', 'ANNALS_SCHEMAS']) {
+for (const variable of ['ANNALS_STORE', 'ANNALS_SCHEMAS', 'ANNALS_PROJECTIONS']) {
   if (process.env[variable] === '') delete process.env[variable];
 }
 
@@ -29,11 +31,13 @@ for (const variable of ['ANNALS_STORE', 'ANNALS_SCHEMAS']) {
 const jsonRequested = process.argv.slice(2, argvEnd(process.argv)).includes('--json');
 
 const program = new Command('annals')
-  .description('Annals event store: append, read, follow and administer event streams.')
+  .description('Annals event store: append, read, follow and administer event streams and projections.')
   .version(packageVersion(), '-V, --version', 'print the version')
   .addOption(new Option('--store <url>', 'the store URL, e.g. sqlite:./annals.db or memory:').env('ANNALS_STORE').default(DEFAULT_STORE))
   .addOption(new Option('--schemas <module>', 'a JavaScript module exporting the event schemas (defineEvents): appends are validated, reads upcast').env('ANNALS_SCHEMAS'))
   .addOption(new Option('--schemas-export <name>', 'which export of --schemas to use (default: the default export, or the only one)'))
+  .addOption(new Option('--projections <module>', 'a JavaScript module exporting the projections (defineProjection, streamProjection, keyedProjection, defineReactor)').env('ANNALS_PROJECTIONS'))
+  .addOption(new Option('--projections-export <name>', 'which export of --projections to use (default: every projection it exports)'))
   .option('--json', 'one JSON object per line on stdout; errors as {"error": {...}} on stderr')
   .option('--verbose', 'print stack traces with errors')
   .exitOverride()
@@ -44,7 +48,7 @@ const program = new Command('annals')
   })
   .showHelpAfterError('(run annals --help, or annals <command> --help, for usage)');
 
-for (const register of [registerAppend, registerRead, registerReadAll, registerGet, registerInfo, registerTail, registerDelete, registerTruncate, registerMigrate, registerCheckEvents]) {
+for (const register of [registerAppend, registerRead, registerReadAll, registerGet, registerInfo, registerTail, registerDelete, registerTruncate, registerMigrate, registerCheckEvents, registerProjections, registerDlq]) {
   register(program);
 }
 

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { openStore, type OpenStoreOptions } from '../core/open-store.js';
 import type { EventStore } from '../core/event-store.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Projection } from '../projection/define-projection.js';
 import type { EventSchemas } from '../schemas/event-schemas.js';
 import { Output } from './output.js';
+import { loadProjectionsModule } from './projections-module.js';
 import { loadSchemasModule } from './schemas-module.js';
 
 /** Options every command accepts (declared on the program). */
@@ -11,6 +14,9 @@ export interface GlobalOptions {
   /** A module exporting the application's event schemas (defineEvents). */
   readonly schemas?: string;
   readonly schemasExport?: string;
+  /** A module exporting the application's projections (defineProjection, …). */
+  readonly projections?: string;
+  readonly projectionsExport?: string;
   readonly json?: boolean;
   readonly verbose?: boolean;
 }
@@ -24,6 +30,8 @@ export interface CommandContext {
   store(options?: OpenStoreOptions): Promise<EventStore>;
   /** The event schemas of `--schemas`, or undefined when none were given. */
   schemas(): Promise<EventSchemas | undefined>;
+  /** The projections of `--projections`; an InvalidArgumentError when it was not given. */
+  projections(): Promise<Projection<any>[]>;
 }
 
 /**
@@ -40,10 +48,16 @@ export function withStore<Args extends unknown[], Options>(
     const globals = command.optsWithGlobals<GlobalOptions>();
     let opened: EventStore | undefined;
     let schemas: Promise<EventSchemas | undefined> | undefined;
+    let projections: Promise<Projection<any>[]> | undefined;
     const out = new Output(globals.json === true);
     const context: CommandContext = {
       out,
       schemas: () => (schemas ??= globals.schemas === undefined ? Promise.resolve(undefined) : loadSchemasModule(globals.schemas, globals.schemasExport)),
+      projections: () =>
+        (projections ??=
+          globals.projections === undefined
+            ? Promise.reject(new InvalidArgumentError('--projections', undefined, 'the module that exports your projections, e.g. --projections ./dist/projections.js'))
+            : loadProjectionsModule(globals.projections, globals.projectionsExport)),
       // The store's warnings (Redis durability) go where the command's output says: JSON under --json.
       store: async (options) =>
         (opened ??= await openStore(globals.store, { schemas: await context.schemas(), logger: { warn: (facts, message) => out.warning(facts, message) }, ...options })),

@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'ANNALS_DOCUMENT_NOT_LOADED',
   'ANNALS_LEASE_LOST',
   'ANNALS_CONSISTENCY_TIMEOUT',
+  'ANNALS_PROJECTION_BUSY',
 ] as const;
 
 /**
@@ -622,6 +623,31 @@ export class ConsistencyTimeoutError extends AnnalsError {
       `Projection "${projection}" did not reach position ${minPosition} within ${timeoutMs} ms: it is at ${checkpoint}, ${minPosition - checkpoint} behind.`,
       `Check that a runner is running this projection (annals projections status), then retry; or allow longer with timeoutMs (default from ANNALS_CONSISTENCY_TIMEOUT, in ms).`,
     );
+  }
+}
+
+/**
+ * An operation that must hold a projection's lease (retrying or dropping dead letters) found it
+ * held by a runner in another process (or by another operation). Nothing was written.
+ */
+export class ProjectionBusyError extends AnnalsError {
+  readonly code = 'ANNALS_PROJECTION_BUSY';
+  /** The projection, as `name vN`. */
+  readonly projection: string;
+  constructor(
+    key: ProjectionKey,
+    /** What was asked, e.g. 'retry dead letters'. */
+    readonly operation: string,
+    /** The lease's holder (a runner's owner name). */
+    readonly holder: string,
+    /** When the holder's lease expires unless renewed (a running runner renews it). */
+    readonly leaseExpiresAt: Date,
+  ) {
+    super(
+      `Cannot ${operation} of ${describeProjectionKey(key)}: its lease is held by ${holder} until ${leaseExpiresAt.toISOString()} (renewed while it runs); nothing was written.`,
+      `Stop the running projection and try again, or do it from the process that runs it (RunningProjections.retryDeadLetters / dropDeadLetters).`,
+    );
+    this.projection = describeProjectionKey(key);
   }
 }
 

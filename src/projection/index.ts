@@ -5,6 +5,19 @@ export { runProjections, RunningProjections, type ProjectionRegistration, type R
 export { ProjectionRunner, type RunnerError, type RunnerState } from './runner.js';
 export { DEFAULT_LEASE_TTL_MS, type RunnerOptions } from './options.js';
 export { projectionStatus, type ProjectionLag, type ProjectionLease, type ProjectionStatus } from './status.js';
+export {
+  dropDeadLetters,
+  listDeadLetters,
+  retryDeadLetters,
+  type DeadLetterOperationOptions,
+  type DropDeadLettersOptions,
+  type DropDeadLettersResult,
+  type DropDeadLettersSelection,
+  type ListDeadLettersOptions,
+  type RetryDeadLettersOptions,
+  type RetryDeadLettersResult,
+  type RetryDeadLettersSelection,
+} from './dead-letters.js';
 export { defineReactor, isReactor, type ReactionContext, type Reactor, type ReactorDefinition } from './reactor.js';
 export { dropGeneration, rebuildProjection, type RebuildOptions, type RebuildProgress, type RebuildResult } from './rebuild.js';
 export { firstGeneration, generationsOf, versionOf, GENERATIONS_PER_VERSION, type Generations } from './generations.js';

@@ -2,6 +2,7 @@ import type { EventStore } from '../core/event-store.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import { ReadModels } from '../readmodel/read-models.js';
+import { dropWithRunner, retryWithRunner, type DropDeadLettersResult, type DropDeadLettersSelection, type RetryDeadLettersResult, type RetryDeadLettersSelection } from './dead-letters.js';
 import type { Projection } from './define-projection.js';
 import { inlineApplier } from './inline.js';
 import { checkRunnerOptions, type RunnerOptions } from './options.js';
@@ -42,6 +43,20 @@ export class RunningProjections {
     return Promise.all(this.runners.map((runner) => projectionStatus(this.events, runner.readModelStore, runner.projection, runner)));
   }
 
+  /**
+   * Retries the dead letters of a projection this process runs (see `retryDeadLetters`), between
+   * two of its runner's batches and under its lease; the runner then stops treating the streams
+   * that applied as parked. When another process holds the lease, fails with ProjectionBusyError.
+   */
+  async retryDeadLetters(name: string, selection: RetryDeadLettersSelection = {}): Promise<RetryDeadLettersResult> {
+    return retryWithRunner(this.events, this.runnerOf(name), selection);
+  }
+
+  /** Drops dead letters of a projection this process runs (see `dropDeadLetters`), between its runner's batches. */
+  async dropDeadLetters(name: string, selection: DropDeadLettersSelection): Promise<DropDeadLettersResult> {
+    return dropWithRunner(this.events, this.runnerOf(name), selection);
+  }
+
   /** Resolves once every projection has caught up with the head of the log. */
   async caughtUp(): Promise<void> {
     await Promise.all(this.runners.map((runner) => runner.caughtUp()));
@@ -51,6 +66,12 @@ export class RunningProjections {
   async stop(): Promise<void> {
     this.detach();
     await Promise.all(this.runners.map((runner) => runner.stop()));
+  }
+
+  private runnerOf(name: string): ProjectionRunner {
+    const runner = this.runners.find((candidate) => candidate.projection.name === name);
+    if (runner === undefined) throw new InvalidArgumentError('projection', name, `the name of a projection running here: ${this.runners.map((r) => r.projection.name).join(', ')}`);
+    return runner;
   }
 }
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '../core/event-store.js';
 import { AnnalsError, LeaseLostError } from '../core/errors.js';
 import type { ReadModelStore } from '../readmodel/read-model-store.js';
-import type { CollectionSpec, ProjectionKey } from '../readmodel/types.js';
+import type { CollectionSpec, LeaseToken, ProjectionKey } from '../readmodel/types.js';
 import { applyBatch, ApplyFailed } from './apply-batch.js';
 import { isReactor, reactBatch } from './reactor.js';
 import { checkpointSignal } from './checkpoint-signal.js';
@@ -44,6 +44,8 @@ export class ProjectionRunner {
   private readonly attempts = new Map<number, number>();
   private caughtUpWaiters: (() => void)[] = [];
   private caughtUpAt: number | undefined;
+  /** Settles when the batch (or the task between batches) in progress is done. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly events: EventStore,
@@ -99,6 +101,24 @@ export class ProjectionRunner {
     return this.options.owner;
   }
 
+  /** The lease this runner holds now (its owner and epoch), or undefined while it holds none. */
+  get lease(): LeaseToken | undefined {
+    return this.epoch === undefined || this.current === 'standby' || this.current === 'stopped' ? undefined : { owner: this.owner, epoch: this.epoch };
+  }
+
+  /**
+   * Runs `task` between two batches: never while the runner applies or commits one, so that a
+   * task given the runner's lease (retrying dead letters) and the runner do not interleave.
+   */
+  async betweenBatches<T>(task: () => Promise<T>): Promise<T> {
+    const done = await this.takeTurn();
+    try {
+      return await task();
+    } finally {
+      done();
+    }
+  }
+
   /** Starts the runner in the background; call `stop()` to end it. */
   start(): this {
     this.loop ??= this.run().finally(() => {
@@ -128,7 +148,10 @@ export class ProjectionRunner {
       try {
         if (!prepared) await this.prepare();
         prepared = true;
+        const fresh = this.epoch === undefined;
         const answer = await this.readModelStore.lease(this.key, this.owner, this.options.leaseTtlMs, this.epoch);
+        // Newly taken: whoever held the lease meanwhile may have retried or dropped dead letters.
+        if (answer.held && fresh) await this.learnParkedStreams();
         if (!answer.held) {
           this.epoch = undefined;
           this.current = 'standby';
@@ -185,13 +208,41 @@ export class ProjectionRunner {
     if (this.fixedGeneration === undefined && (await this.readModelStore.liveVersion(this.projection.name)) === undefined) {
       await this.readModelStore.promote(this.projection.name, this.generationValue, undefined);
     }
-    this.parkedStreams.clear();
+    await this.learnParkedStreams();
+  }
+
+  private async learnParkedStreams(): Promise<void> {
+    const parked = new Set<string>();
     for (let after = 0; ; ) {
       const letters = await this.readModelStore.deadLetters(this.key, after, 1000);
-      for (const letter of letters) this.parkedStreams.add(letter.stream);
+      for (const letter of letters) parked.add(letter.stream);
       if (letters.length < 1000) break;
       after = letters[letters.length - 1]!.position;
     }
+    // Swapped in one step: inline appends read the set at any time.
+    this.parkedStreams.clear();
+    for (const stream of parked) this.parkedStreams.add(stream);
+  }
+
+  /** The pages, each handed out in a turn of its own: the turn ends when the next page is asked for, or the loop ends. */
+  private async *inTurns<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
+    for await (const page of pages) {
+      const done = await this.takeTurn();
+      try {
+        yield page;
+      } finally {
+        done();
+      }
+    }
+  }
+
+  /** Waits for the batch or task in progress; the returned function ends this one's turn. */
+  private async takeTurn(): Promise<() => void> {
+    const previous = this.turn;
+    let done!: () => void;
+    this.turn = new Promise<void>((resolve) => (done = resolve));
+    await previous;
+    return done;
   }
 
   /** True when a rebuild promoted another generation of this version than the runner's: the runner then moves to it. */
@@ -260,7 +311,8 @@ export class ProjectionRunner {
     let checkpoint = from;
     try {
       if ((await this.events.headPosition()) <= from) this.markCaughtUp();
-      for await (const page of this.events.subscribePages({ after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal })) {
+      const pages = this.events.subscribePages({ after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal });
+      for await (const page of this.inTurns(pages)) {
         let events = page.events;
         if (this.inline) {
           // Appends apply the projection themselves once it is caught up: skip what they did.

@@ -170,8 +170,8 @@ export interface DeadLetter {
 }
 
 /**
- * A projection batch: its document writes, its dead letters and its new checkpoint, written
- * together or not at all. The backend compare-and-sets the state row: the stored checkpoint must
+ * A projection batch: its document writes, its dead letters (parked and un-parked) and its new
+ * checkpoint, written together or not at all. The backend compare-and-sets the state row: the stored checkpoint must
  * equal `from`, and when `lease` is given, the stored owner and epoch must equal it; otherwise it
  * writes nothing and throws LeaseLostError. A commit with a lease also renews it for `ttlMs`.
  */
@@ -188,6 +188,15 @@ export interface ProjectionCommit {
   readonly ttlMs?: number;
   /** The document changes, applied in order. */
   readonly writes: readonly DocumentWrite[];
-  /** Events to park (their positions are new to this projection key). */
+  /**
+   * Events to park. A position parked already is replaced by the new letter (an event retried
+   * and failing again keeps its place, with the new error).
+   */
   readonly park?: readonly DeadLetter[];
+  /**
+   * Dead letters to remove, by position: events a retry applied (with this commit's writes) or
+   * that were dropped. Removed before `park` is written, so a position in both stays parked;
+   * positions that are not parked are ignored.
+   */
+  readonly unpark?: readonly number[];
 }

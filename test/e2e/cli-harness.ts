@@ -118,6 +118,11 @@ export class Running {
     });
   }
 
+  /** The process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Closes the reading end of the child's stdout, as `head` does when it has read enough. */
   closeStdout(): void {
     this.child.stdout!.destroy();

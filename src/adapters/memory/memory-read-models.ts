@@ -87,11 +87,12 @@ export class MemoryReadModels implements ReadModelStore, SyncReadModels {
       if (write.op === 'put') rows.set(write.id, { json: write.json, fields: write.fields });
       else rows.delete(write.id);
     }
-    if (commit.park !== undefined && commit.park.length > 0) {
+    const park = commit.park ?? [];
+    if (park.length > 0 || (commit.unpark !== undefined && commit.unpark.length > 0)) {
       // One dead letter per position: parking it again replaces it.
-      const again = new Set(commit.park.map((letter) => letter.position));
-      const letters = (data.deadLetters.get(name) ?? []).filter((letter) => !again.has(letter.position));
-      letters.push(...commit.park);
+      const removed = new Set([...(commit.unpark ?? []), ...park.map((letter) => letter.position)]);
+      const letters = (data.deadLetters.get(name) ?? []).filter((letter) => !removed.has(letter.position));
+      letters.push(...park);
       letters.sort((a, b) => a.position - b.position);
       data.deadLetters.set(name, letters);
     }

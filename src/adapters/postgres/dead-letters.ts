@@ -24,7 +24,7 @@ export class DeadLetters {
     this.table = `${quotedSchema}.dead_letters`;
   }
 
-  /** Parks events inside a commit's transaction (a position parked already is left as it is). */
+  /** Parks events inside a commit's transaction (a position parked already is replaced). */
   async park(tx: Transaction, key: ProjectionKey, letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     // parked_at is the runner's clock in ms: added to the epoch as an interval, exactly.
@@ -32,7 +32,8 @@ export class DeadLetters {
       `INSERT INTO ${this.table} (projection, version, partition, position, event_id, stream, type, error, parked_at)
        SELECT $1, $2, $3, l.position, l.event_id, l.stream, l.type, l.error, 'epoch'::timestamptz + l.parked_at * interval '1 millisecond'
          FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[]) AS l(position, event_id, stream, type, error, parked_at)
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT (projection, version, partition, position) DO UPDATE
+         SET event_id = excluded.event_id, stream = excluded.stream, type = excluded.type, error = excluded.error, parked_at = excluded.parked_at`,
       [
         ...keyValues(key),
         letters.map((l) => l.position),
@@ -43,6 +44,12 @@ export class DeadLetters {
         letters.map((l) => l.parkedAt),
       ],
     );
+  }
+
+  /** Removes dead letters inside a commit's transaction (events retried or dropped). */
+  async unpark(tx: Transaction, key: ProjectionKey, positions: readonly number[]): Promise<void> {
+    if (positions.length === 0) return;
+    await tx.query(`DELETE FROM ${this.table} WHERE ${KEY_MATCHES} AND position = ANY($4::bigint[])`, [...keyValues(key), positions]);
   }
 
   async list(key: ProjectionKey, after: number, limit: number): Promise<DeadLetter[]> {

@@ -27,7 +27,8 @@ import { inTransaction, type Transaction } from './transaction.js';
  * Read models in a PostgreSQL schema (migration 4 and a table per collection): the backend's
  * `readModels` part on the store's pool, or a store of its own from openPostgresReadModels.
  * A commit is one transaction: the state row's compare-and-set first (it keeps the row locked),
- * then the documents, the dead letters and a NOTIFY that PostgreSQL sends at COMMIT.
+ * then the documents, the dead letters (un-parked, then parked) and a NOTIFY that PostgreSQL
+ * sends at COMMIT.
  */
 export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   readonly name = 'postgres';
@@ -135,10 +136,11 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     await this.write(tx, commit, changes);
   }
 
-  /** The state row's compare-and-set first (it keeps the row locked), then the documents, the dead letters and a NOTIFY sent at COMMIT. */
+  /** The state row's compare-and-set first (it keeps the row locked), then the documents, the dead letters (un-parked, then parked) and a NOTIFY sent at COMMIT. */
   private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>): Promise<void> {
     await compareAndSetState(tx, `${this.quotedSchema}.projection_states`, commit);
     for (const change of changes) await applyChanges(tx, this.quotedSchema, change);
+    if (commit.unpark !== undefined) await this.letters.unpark(tx, commit.key, commit.unpark);
     if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park);
     await tx.run(this.notify);
   }

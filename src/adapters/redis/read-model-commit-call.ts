@@ -52,8 +52,9 @@ export function commitCall(keys: ReadModelKeys, commit: ProjectionCommit): Commi
       writeArgs.push(value === undefined || value === null ? '' : indexMember(kind, value, write.id));
     }
   }
+  const unpark = commit.unpark ?? [];
   const park = commit.park ?? [];
-  const letterArgs: ScriptArgument[] = [park.length];
+  const letterArgs: ScriptArgument[] = [unpark.length, ...unpark, park.length];
   for (const letter of park) {
     const { position, eventId, stream, type, error, parkedAt } = letter;
     letterArgs.push(position, JSON.stringify({ position, eventId, stream, type, error, parkedAt }));

@@ -74,9 +74,10 @@ export class SqliteProjectionStates {
     }
   }
 
-  /** After checkForCommit, in the same transaction: parks the dead letters and moves the checkpoint (renewing the lease). */
+  /** After checkForCommit, in the same transaction: un-parks and parks dead letters and moves the checkpoint (renewing the lease). */
   finishCommit(commit: ProjectionCommit): void {
     const key = params(commit.key);
+    if (commit.unpark !== undefined && commit.unpark.length > 0) this.removeDeadLetters(commit.key, commit.unpark);
     for (const letter of commit.park ?? []) {
       this.s.park.run(...key, letter.position, letter.eventId, letter.stream, letter.type, letter.error, letter.parkedAt);
     }

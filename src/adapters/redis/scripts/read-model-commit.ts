@@ -8,8 +8,9 @@
  *       row's member of the states set, channel; the number of collections, and for each its
  *       number of indexes and their tags; the number of writes, and for each:
  *       'p', collection (1-based), id, JSON, then one member per index ('' when the field is
- *       missing or null) — or 'd', collection, id; the number of dead letters, and for each
- *       its position and JSON.
+ *       missing or null) — or 'd', collection, id; the number of positions to un-park, and
+ *       each; the number of dead letters to park, and for each its position and JSON (a
+ *       position parked already is replaced: one member per position).
  * Returns {1} when written, or {0, row exists (0/1), checkpoint, has owner (0/1), owner, epoch}
  * when the compare-and-set fails, before any write.
  *
@@ -94,7 +95,12 @@ for _ = 1, tonumber(ARGV[a]) do
 end
 
 a = a + 1
+for i = 1, tonumber(ARGV[a]) do
+  redis.call('ZREMRANGEBYSCORE', letters, ARGV[a + i], ARGV[a + i])
+end
+a = a + 1 + tonumber(ARGV[a])
 for _ = 1, tonumber(ARGV[a]) do
+  redis.call('ZREMRANGEBYSCORE', letters, ARGV[a + 1], ARGV[a + 1])
   redis.call('ZADD', letters, ARGV[a + 1], ARGV[a + 2])
   a = a + 2
 end

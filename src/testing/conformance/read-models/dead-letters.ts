@@ -1,5 +1,6 @@
 import { describe, expect } from 'vitest';
-import { ACCOUNTS, commitOf, KEY, put, withAccounts, type ReadModelSuite } from './suite.js';
+import { LeaseLostError } from '../../../core/errors.js';
+import { ACCOUNTS, commitOf, KEY, NOTES, put, withAccounts, type ReadModelSuite } from './suite.js';
 
 const letter = (position: number, stream: string, error = 'boom') => ({
   position,
@@ -31,6 +32,48 @@ export function deadLetterTests(suite: ReadModelSuite): void {
       expect(await store.removeDeadLetters(KEY, [])).toBe(0);
       expect(await store.removeDeadLetters({ ...KEY, partition: 3 }, [5])).toBe(0);
       expect(await store.deadLetters(KEY, 0, 10)).toHaveLength(1);
+    });
+
+    suite.test('parking a position that is already parked replaces its letter', async (f) => {
+      const store = await withAccounts(f);
+      await store.commit(commitOf([], 0, 10, { park: [letter(3, 's-1', 'Error: first'), letter(5, 's-1', 'after a parked event')] }));
+      const again = { ...letter(3, 's-1', 'Error: second'), parkedAt: 1_800_000_000_000 };
+      await store.commit(commitOf([], 10, 10, { park: [again] }));
+      expect(await store.deadLetters(KEY, 0, 10)).toEqual([again, letter(5, 's-1', 'after a parked event')]);
+      expect(await (await f.connect(store)).deadLetters(KEY, 0, 10)).toHaveLength(2);
+    });
+
+    suite.test('a commit un-parks dead letters in the same step as its writes and checkpoint', async (f) => {
+      const store = await withAccounts(f);
+      await store.commit(commitOf([], 0, 10, { park: [letter(3, 's-1'), letter(5, 's-1'), letter(8, 's-2')] }));
+      // A retry: applies the parked events of s-1, un-parks them and writes their documents, without moving the checkpoint.
+      await store.commit(commitOf([put(ACCOUNTS, 's-1', { owner: 'retried' }), put(NOTES, 'n', {})], 10, 10, { unpark: [3, 5, 99] }));
+      expect((await store.deadLetters(KEY, 0, 10)).map((l) => l.position)).toEqual([8]);
+      expect(JSON.parse((await store.get(ACCOUNTS, ['s-1']))[0]!)).toEqual({ owner: 'retried' });
+      expect((await store.state(KEY))!.checkpoint).toBe(10);
+      // Un-parked and parked again in one commit: it stays parked, with the new letter.
+      await store.commit(commitOf([], 10, 12, { unpark: [8], park: [letter(8, 's-2', 'Error: again')] }));
+      expect(await store.deadLetters(KEY, 0, 10)).toEqual([letter(8, 's-2', 'Error: again')]);
+      const other = await f.connect(store);
+      expect(await other.deadLetters(KEY, 0, 10)).toHaveLength(1);
+      expect(await other.state(KEY)).toMatchObject({ checkpoint: 12 });
+    });
+
+    suite.test('a refused commit un-parks nothing and writes nothing', async (f) => {
+      const store = await withAccounts(f);
+      await store.lease(KEY, 'runner-a', 60_000);
+      await store.commit(commitOf([], 0, 10, { lease: { owner: 'runner-a', epoch: 1 }, ttlMs: 60_000, park: [letter(3, 's-1'), letter(5, 's-1')] }));
+      const attempts = [
+        commitOf([put(ACCOUNTS, 's-1', { owner: 'retried' })], 9, 10, { lease: { owner: 'runner-a', epoch: 1 }, unpark: [3, 5] }), // another checkpoint
+        commitOf([put(ACCOUNTS, 's-1', { owner: 'retried' })], 10, 10, { lease: { owner: 'runner-b', epoch: 1 }, unpark: [3, 5] }), // another owner
+        commitOf([put(ACCOUNTS, 's-1', { owner: 'retried' })], 10, 10, { lease: { owner: 'runner-a', epoch: 2 }, unpark: [3], park: [letter(5, 's-1', 'Error: x')] }),
+      ];
+      for (const attempt of attempts) {
+        const refused = await store.commit(attempt).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(LeaseLostError);
+      }
+      expect(await store.deadLetters(KEY, 0, 10)).toEqual([letter(3, 's-1'), letter(5, 's-1')]);
+      expect(await store.get(ACCOUNTS, ['s-1'])).toEqual([undefined]);
     });
 
     suite.test('keeps long error texts and odd stream names whole', async (f) => {
