@@ -5,11 +5,27 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { CommandHandler, InvalidEventError, loadState, openStore, toDecidedEvent, type CommandStore, type EventStore } from '../../src/index.js';
+import {
+  CommandHandler,
+  handleQuery,
+  InvalidEventError,
+  listDeadLetters,
+  loadState,
+  openStore,
+  rebuildProjection,
+  retryDeadLetters,
+  runProjections,
+  toDecidedEvent,
+  type CommandStore,
+  type EventStore,
+  type RunningProjections,
+} from '../../src/index.js';
 import { account, formatMoney, InsufficientFunds, InvalidAmount, type Account, type AccountCommand, type AccountEvent } from './account.js';
 import { ACCOUNT_CATEGORY, accountStream } from './account-store.js';
 import { bankEvents } from './events.js';
 import { describeEvents, heading, line, printFailure } from './output.js';
+import { accountsByOwner, balances, monthlyStatements, statements as fixedStatements } from './projections.js';
+import { accountsOf, statementOf } from './queries.js';
 import { transfer } from './transfer.js';
 
 const STORE_URL = 'sqlite:./annals.db';
@@ -20,8 +36,11 @@ interface Run {
   readonly alice: string;
   readonly bob: string;
   readonly carol: string;
+  readonly dave: string;
   /** What the application knows after each of its own commands: the state a rebuild must match. */
   readonly live: Map<string, Account>;
+  /** The balances (inline) and accounts-by-owner (async) projections, running in this process. */
+  readonly projections: RunningProjections;
 }
 
 async function execute(run: Run, stream: string, command: AccountCommand) {
@@ -157,14 +176,58 @@ async function rebuildFromLog(run: Run): Promise<void> {
   if (!equal) throw new Error(`The rebuilt state differs from the live state: ${JSON.stringify([...rebuilt])}`);
 }
 
+async function readModels(run: Run): Promise<void> {
+  heading(7, 'Read models: kept up to date from the log, queried, repaired and rebuilt');
+  const accounts = run.projections.readModels.collection<Account>(balances, 'accounts');
+  const read = await Promise.all([run.alice, run.bob].map(async (stream) => (await accounts.get(stream))!));
+  const same = read.every((state, i) => isDeepStrictEqual(state, run.live.get([run.alice, run.bob][i]!)));
+  line(`balances (inline, applied by each append): Alice ${formatMoney(read[0]!.balance)}, Bob ${formatMoney(read[1]!.balance)}, read without waiting; equal to the live state: ${same ? 'yes' : 'NO'}`);
+  if (!same) throw new Error('The inline read model differs from the live state.');
+
+  // The statements' first release cannot print more than 1,000.00: Dave's deposit parks.
+  const buggy = monthlyStatements(100_000);
+  let statements = await runProjections(run.store, [buggy], { maxAttempts: 2 });
+  const { dave } = run;
+  await execute(run, dave, { type: 'OpenAccount', owner: 'Dave' });
+  await execute(run, dave, { type: 'Deposit', amount: 200_000 });
+  await execute(run, dave, { type: 'Withdraw', amount: 500 });
+  const bobs = await execute(run, run.bob, { type: 'Deposit', amount: 100 });
+  const mine = await handleQuery(run.projections.readModels, accountsOf, { owner: 'Bob' }, { minPosition: bobs.position });
+  const bobNow = mine.find((found) => found.stream === run.bob);
+  line(`Bob deposits 1.00; query accounts-of Bob waiting for position ${bobs.position} (read-your-writes): ${run.bob} ${formatMoney(bobNow?.balance ?? 0)}`);
+  await statements.readModels.waitFor(buggy, { minPosition: bobs.position, timeoutMs: 10_000 });
+  const parked = (await listDeadLetters(run.store.readModelStore(), buggy, { limit: 10_000 })).filter((letter) => letter.stream === dave);
+  line(`monthly-statements parked Dave's ${parked.length} movements after "${parked[0]?.error.replace(/^Error: /, '') ?? '?'}"; Bob's deposit went through`);
+
+  // The fix is deployed: the runner stops, the parked events are retried with the fixed code.
+  await statements.stop();
+  const fixed = fixedStatements;
+  const retried = await retryDeadLetters(run.store, fixed, { streams: [dave] });
+  statements = await runProjections(run.store, [fixed]);
+  const lines = await handleQuery(statements.readModels, statementOf(fixed), { account: dave }, { minPosition: bobs.position });
+  const total = lines.reduce((sum, month) => ({ credits: sum.credits + month.credits, debits: sum.debits + month.debits }), { credits: 0, debits: 0 });
+  line(`after the fix, dlq retry applied ${retried.applied} events in order: Dave's statement in ${formatMoney(total.credits)}, out ${formatMoney(total.debits)}`);
+  await statements.stop();
+
+  // Rebuilt beside the live read model, which serves queries until the switch.
+  let reports = 0;
+  const rebuilt = await rebuildProjection(run.store, balances, { dropPrevious: true, onProgress: () => reports++ });
+  const head = await run.store.headPosition();
+  const after = await Promise.all([...run.live.keys()].map(async (stream) => [stream, await accounts.get(stream, { minPosition: head })] as const));
+  const equal = after.every(([stream, state]) => isDeepStrictEqual(state, run.live.get(stream)));
+  line(`balances rebuilt from the log beside the live one: generation ${rebuilt.previous} -> ${rebuilt.generation} in ${Math.round(rebuilt.seconds * 1000)} ms (${reports} progress reports), then one switch; equal to the live state: ${equal ? 'yes' : 'NO'}`);
+  if (!equal) throw new Error('The rebuilt read model differs from the live state.');
+}
+
 function nextSteps(run: Run): void {
-  heading(7, 'The log is yours to read');
+  heading(8, 'The log is yours to read');
   line(`store: ${resolve('annals.db')} (${STORE_URL})`);
   // `npx annals` finds this package's own command only in the package's root directory.
   const cli = insidePackageRoot() ? 'npx annals' : `node ${fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))}`;
   line(`next: ${cli} read-all`);
   line(`      ${cli} read ${run.alice}`);
   line(`      ${cli} --schemas ${relativeToHere(fileURLToPath(new URL('./events.js', import.meta.url)))} check-events`);
+  line(`      ${cli} --projections ${relativeToHere(fileURLToPath(new URL('./projections.js', import.meta.url)))} projections status`);
 }
 
 function relativeToHere(path: string): string {
@@ -184,13 +247,16 @@ function insidePackageRoot(): boolean {
 async function main(): Promise<void> {
   const suffix = randomBytes(3).toString('hex');
   const store = await openStore(STORE_URL, { schemas: bankEvents });
+  const projections = await runProjections(store, { inline: [balances], async: [accountsByOwner] });
   const run: Run = {
     store,
     accounts: new CommandHandler(store, account),
     alice: accountStream(`alice-${suffix}`),
     bob: accountStream(`bob-${suffix}`),
     carol: accountStream(`carol-${suffix}`),
+    dave: accountStream(`dave-${suffix}`),
     live: new Map(),
+    projections,
   };
   console.log(`Annals bank example: run ${suffix} on ${STORE_URL}`);
   try {
@@ -200,8 +266,10 @@ async function main(): Promise<void> {
     await idempotentRetry(run);
     await schemas(run);
     await rebuildFromLog(run);
+    await readModels(run);
     nextSteps(run);
   } finally {
+    await projections.stop();
     await store.close();
   }
 }
