@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../core/errors.js';
+import { importUserModule } from './user-module.js';
 import type { Projection } from '../projection/define-projection.js';
 
 /**
@@ -11,14 +10,7 @@ import type { Projection } from '../projection/define-projection.js';
  * built against another copy of Annals works.
  */
 export async function loadProjectionsModule(path: string, name?: string): Promise<Projection<any>[]> {
-  const url = pathToFileURL(resolve(path)).href;
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new InvalidArgumentError('--projections', path, `a JavaScript module that can be imported (importing it failed: ${reason})`);
-  }
+  const module = await importUserModule('--projections', path);
   if (name !== undefined) {
     const chosen = projectionsIn(module[name]);
     if (chosen.length > 0) return chosen;

@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../core/errors.js';
+import { importUserModule } from './user-module.js';
 import { isEventSchemas, type EventSchemas } from '../schemas/event-schemas.js';
 
 /**
@@ -9,14 +8,7 @@ import { isEventSchemas, type EventSchemas } from '../schemas/event-schemas.js';
  * export, or else the one export that defineEvents made.
  */
 export async function loadSchemasModule(path: string, name?: string): Promise<EventSchemas> {
-  const url = pathToFileURL(resolve(path)).href;
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new InvalidArgumentError('--schemas', path, `a JavaScript module that can be imported (importing it failed: ${reason})`);
-  }
+  const module = await importUserModule('--schemas', path);
   if (name !== undefined) {
     if (isEventSchemas(module[name])) return module[name];
     throw new InvalidArgumentError('--schemas-export', name, `the name of an export of ${path} made by defineEvents`);

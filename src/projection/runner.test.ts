@@ -2,30 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openMemory } from '../adapters/memory/open.js';
 import { EventStore } from '../core/event-store.js';
 import { runProjections, type RunningProjections } from './run-projections.js';
-import { streamProjection } from './shapes.js';
+import { balances } from '../testing/conformance/projections/suite.js';
 import { defineReactor } from './reactor.js';
-
-type Balance = { balance: number; owner?: string; events: number };
-
-const balances = streamProjection<Balance>({
-  name: 'balances',
-  version: 1,
-  handles: { category: 'account' },
-  indexes: { owner: 'string', balance: 'number' },
-  initialState: () => ({ balance: 0, events: 0 }),
-  evolve: (state, event) => {
-    const data = event.data as { amount?: number; owner?: string };
-    switch (event.type) {
-      case 'Opened':
-        return { ...state, owner: data.owner!, events: state.events + 1 };
-      case 'Deposited':
-        if (data.amount! < 0) throw new Error(`negative deposit ${data.amount}`);
-        return { ...state, balance: state.balance + data.amount!, events: state.events + 1 };
-      default:
-        return state;
-    }
-  },
-});
 
 const opened: (EventStore | RunningProjections)[] = [];
 afterEach(async () => {

@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
-import { dropDeadLetters, listDeadLetters, ReadModels, retryDeadLetters, runProjections, streamProjection, type EventStore } from '../../src/index.js';
+import { dropDeadLetters, listDeadLetters, ReadModels, retryDeadLetters, runProjections, type EventStore } from '../../src/index.js';
 import { postgresService, usePostgres } from '../helpers/postgres.js';
 import { redisService, useRedis } from '../helpers/redis.js';
 import { checkService, describeWithService } from '../helpers/services.js';
+import { tallies as tallyProjection, type Tally } from '../helpers/tallies.js';
 
 // Retry and drop of dead letters on the server backends: the operations' commits (writes,
 // un-parking, re-parking) and the lease they hold, as memory and SQLite run them in
@@ -11,21 +12,7 @@ import { checkService, describeWithService } from '../helpers/services.js';
 const postgresCheck = await checkService(postgresService);
 const redisCheck = await checkService(redisService);
 
-type Tally = { total: number; applied: number[] };
-
-function tallies(refuses: (amount: number) => boolean) {
-  return streamProjection<Tally>({
-    name: 'tallies',
-    version: 1,
-    handles: { category: 'acct' },
-    initialState: () => ({ total: 0, applied: [] }),
-    evolve: (state, event) => {
-      const { amount } = event.data as { amount: number };
-      if (refuses(amount)) throw new Error(`refused amount ${amount}`);
-      return { total: state.total + amount, applied: [...state.applied, event.position] };
-    },
-  });
-}
+const tallies = (refuses: (amount: number) => boolean) => tallyProjection('acct', refuses);
 
 const add = (amount: number) => ({ type: 'Added', data: { amount } });
 

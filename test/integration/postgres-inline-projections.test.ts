@@ -1,29 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
-import { defineProjection, runProjections, streamProjection, type EventStore, type RecordedEvent, type RunningProjections } from '../../src/index.js';
+import { defineProjection, runProjections, type EventStore, type RecordedEvent, type RunningProjections } from '../../src/index.js';
 import { postgresService, usePostgres } from '../helpers/postgres.js';
 import { collect } from '../helpers/collect.js';
 import { checkService, describeWithService } from '../helpers/services.js';
+import { add, tallies as tallyProjection, type Tally } from '../helpers/tallies.js';
 
 const service = await checkService(postgresService);
 
-type Tally = { total: number; applied: number[] };
+const tallies = tallyProjection('tally');
 
-/** Per stream: the running total and the positions applied, in order (so a double or missing apply shows). */
-const tallies = streamProjection<Tally>({
-  name: 'tallies',
-  version: 1,
-  handles: { category: 'tally' },
-  initialState: () => ({ total: 0, applied: [] }),
-  evolve: (state, event) => {
-    const { amount } = event.data as { amount: number };
-    if (amount < 0) throw new Error(`refused amount ${amount}`);
-    return { total: state.total + amount, applied: [...state.applied, event.position] };
-  },
-});
-
-const add = (amount: number) => ({ type: 'Added', data: { amount } });
 
 const stopping: RunningProjections[] = [];
 afterEach(async () => {

@@ -3,9 +3,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/adapters/sqlite/index.js';
 import { EventStore } from '../../src/core/event-store.js';
 import { openMemory } from '../../src/adapters/memory/open.js';
-import { defineProjection, runProjections, streamProjection, type RunningProjections } from '../../src/index.js';
+import { defineProjection, runProjections, type RunningProjections } from '../../src/index.js';
 import type { RecordedEvent } from '../../src/core/types.js';
 import { createTempDir } from '../helpers/temp-dir.js';
+import { add, tallies as tallyProjection, type Tally } from '../helpers/tallies.js';
 
 const temp = createTempDir();
 let files = 0;
@@ -16,20 +17,7 @@ afterEach(async () => {
   for (const close of closing.splice(0).reverse()) await close();
 });
 
-type Tally = { total: number; applied: number[] };
-
-/** Per stream: the running total and the positions applied, in order (so a double or missing apply shows). */
-const tallies = streamProjection<Tally>({
-  name: 'tallies',
-  version: 1,
-  handles: { category: 'tally' },
-  initialState: () => ({ total: 0, applied: [] }),
-  evolve: (state, event) => {
-    const { amount } = event.data as { amount: number };
-    if (amount < 0) throw new Error(`refused amount ${amount}`);
-    return { total: state.total + amount, applied: [...state.applied, event.position] };
-  },
-});
+const tallies = tallyProjection('tally');
 
 async function sqliteStore(file = join(dir(), `store-${++files}.db`)) {
   const store = await openSqliteStore(file);
@@ -43,7 +31,6 @@ async function run(store: EventStore, registration: Parameters<typeof runProject
   return running;
 }
 
-const add = (amount: number) => ({ type: 'Added', data: { amount } });
 
 describe.each([
   ['memory', async () => {

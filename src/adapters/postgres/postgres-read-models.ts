@@ -38,7 +38,8 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   private readonly letters: DeadLetters;
   private readonly live: LiveVersions;
   private readonly notifier: Notifier;
-  private readonly notify: string;
+  /** The channel of the commits' notices (see watch). */
+  private readonly channel: string;
   private readonly quotedSchema: string;
   /** The synchronous calls' answers while an inline function runs (inScope). */
   private scope: SyncReadModels | undefined;
@@ -60,7 +61,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     // (Cut to the 63 bytes PostgreSQL keeps, as LISTEN and NOTIFY would: a shared prefix only means spare wake-ups.)
     const channel = `annals:rm:${schemaName}`.slice(0, 63);
     this.notifier = new Notifier(pool.config, channel, pollIntervalMs);
-    this.notify = `NOTIFY ${pg.escapeIdentifier(channel)}`;
+    this.channel = channel;
   }
 
   prepare(collections: readonly CollectionSpec[]): Promise<void> {
@@ -136,13 +137,12 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     await this.write(tx, commit, changes);
   }
 
-  /** The state row's compare-and-set first (it keeps the row locked), then the documents, the dead letters (un-parked, then parked) and a NOTIFY sent at COMMIT. */
+  /** The state row's compare-and-set first (it keeps the row locked), then the documents, the dead letters (un-parked, then parked) and the notice sent at COMMIT (queued by the compare-and-set). */
   private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>): Promise<void> {
-    await compareAndSetState(tx, `${this.quotedSchema}.projection_states`, commit);
+    await compareAndSetState(tx, `${this.quotedSchema}.projection_states`, commit, this.channel);
     for (const change of changes) await applyChanges(tx, this.quotedSchema, change);
     if (commit.unpark !== undefined) await this.letters.unpark(tx, commit.key, commit.unpark);
     if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park);
-    await tx.run(this.notify);
   }
 
   /**

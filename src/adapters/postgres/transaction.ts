@@ -19,8 +19,17 @@ export interface Transaction {
  * short and one per text.
  */
 export function statementName(text: string): string {
-  return `annals:rm:${createHash('sha1').update(text).digest('base64url').slice(0, 22)}`;
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `annals:rm:${createHash('sha1').update(text).digest('base64url').slice(0, 22)}`;
+    if (names.size >= 10_000) names.clear(); // texts are few (per collection and find shape); a bound all the same
+    names.set(text, name);
+  }
+  return name;
 }
+
+/** Statement names already computed, by text. */
+const names = new Map<string, string>();
 
 /** The statements of a transaction the caller has begun on `client`. */
 export function transactionOn(client: pg.ClientBase): Transaction {
