@@ -42,11 +42,7 @@ export class SqliteReadModels implements ReadModelStore, SyncReadModels {
     const db = (this.db = connection.db);
     this.collections = new SqliteCollections(db);
     this.projections = new SqliteProjectionStates(db);
-    this.commitTransaction = db.transaction((commit: ProjectionCommit) => {
-      this.projections.checkForCommit(commit);
-      for (const write of commit.writes) this.collections.write(write);
-      this.projections.finishCommit(commit);
-    });
+    this.commitTransaction = db.transaction((commit: ProjectionCommit) => this.commitSteps(commit));
     this.leaseTransaction = db.transaction((key, owner, ttlMs, epoch) => this.projections.lease(key, owner, ttlMs, epoch));
     this.prepareTransaction = db.transaction((specs) => specs.forEach((spec) => this.collections.create(spec)));
     this.dropTransaction = db.transaction((specs) => specs.forEach((spec) => this.collections.drop(spec)));
@@ -59,8 +55,18 @@ export class SqliteReadModels implements ReadModelStore, SyncReadModels {
    * handle.
    */
   commitSync(commit: ProjectionCommit): void {
-    if (this.db.inTransaction) this.commitTransaction(commit);
+    // Inside a transaction, no savepoint of its own: the check comes before any write, so a
+    // refused commit has written nothing, and a write that fails fails the enclosing transaction's
+    // work too (an inline append), which then rolls back whole.
+    if (this.db.inTransaction) this.commitSteps(commit);
     else this.commitTransaction.immediate(commit);
+  }
+
+  /** The compare-and-set, the writes in order, the dead letters and the checkpoint. */
+  private commitSteps(commit: ProjectionCommit): void {
+    this.projections.checkForCommit(commit);
+    for (const write of commit.writes) this.collections.write(write);
+    this.projections.finishCommit(commit);
   }
 
   /** The state row, synchronously (inside a transaction, it sees that transaction's writes). */
