@@ -9,6 +9,8 @@ import { checkpointSignal } from './checkpoint-signal.js';
 import type { Projection } from './define-projection.js';
 import type { CheckedRunnerOptions } from './options.js';
 import { firstGeneration, generationsOf, versionOf } from './generations.js';
+import { afterReadModelWakeups } from './promotion-watch.js';
+import { Turns } from './turns.js';
 
 /** An error a runner met, as status shows it. */
 export interface RunnerError {
@@ -44,8 +46,8 @@ export class ProjectionRunner {
   private readonly attempts = new Map<number, number>();
   private caughtUpWaiters: (() => void)[] = [];
   private caughtUpAt: number | undefined;
-  /** Settles when the batch (or the task between batches) in progress is done. */
-  private turn: Promise<void> = Promise.resolve();
+  /** Batches and the tasks run between them take turns. */
+  private readonly turns = new Turns();
 
   constructor(
     private readonly events: EventStore,
@@ -111,12 +113,7 @@ export class ProjectionRunner {
    * task given the runner's lease (retrying dead letters) and the runner do not interleave.
    */
   async betweenBatches<T>(task: () => Promise<T>): Promise<T> {
-    const done = await this.takeTurn();
-    try {
-      return await task();
-    } finally {
-      done();
-    }
+    return this.turns.run(task);
   }
 
   /** Starts the runner in the background; call `stop()` to end it. */
@@ -224,59 +221,11 @@ export class ProjectionRunner {
     for (const stream of parked) this.parkedStreams.add(stream);
   }
 
-  /** The pages, each handed out in a turn of its own: the turn ends when the next page is asked for, or the loop ends. */
-  private async *inTurns<T>(pages: AsyncIterable<T>): AsyncIterable<T> {
-    for await (const page of pages) {
-      const done = await this.takeTurn();
-      try {
-        yield page;
-      } finally {
-        done();
-      }
-    }
-  }
-
-  /** Waits for the batch or task in progress; the returned function ends this one's turn. */
-  private async takeTurn(): Promise<() => void> {
-    const previous = this.turn;
-    let done!: () => void;
-    this.turn = new Promise<void>((resolve) => (done = resolve));
-    await previous;
-    return done;
-  }
-
   /** True when a rebuild promoted another generation of this version than the runner's: the runner then moves to it. */
   private async followPromotion(): Promise<boolean> {
     if (this.fixedGeneration !== undefined) return false;
     const live = await this.readModelStore.liveVersion(this.projection.name);
     return live !== undefined && live !== this.generationValue && versionOf(live) === this.projection.version;
-  }
-
-  /**
-   * While the runner follows the log, looks at the live generation after each wake-up of the read
-   * models (a commit or a promotion, in this process or, where the store can watch, another),
-   * at most every 100 ms and never missing the last one; calls `promoted` when a rebuild switched it.
-   */
-  private watchPromotions(signal: AbortSignal, promoted: () => void): void {
-    if (this.fixedGeneration !== undefined) return;
-    const wakeup = checkpointSignal(this.readModelStore);
-    const stopWatching = this.readModelStore.watch?.(() => wakeup.bump());
-    let scheduled: NodeJS.Timeout | undefined;
-    const check = () => {
-      scheduled ??= setTimeout(() => {
-        scheduled = undefined;
-        this.followPromotion().then((yes) => yes && promoted(), (error: unknown) => this.report(error));
-      }, 100);
-    };
-    void (async () => {
-      while (!signal.aborted) {
-        const seen = wakeup.generation;
-        await wakeup.after(seen, signal);
-        if (!signal.aborted) check();
-      }
-      stopWatching?.();
-      clearTimeout(scheduled);
-    })();
   }
 
   private switchTo(generation: number): void {
@@ -292,10 +241,19 @@ export class ProjectionRunner {
     const lost = new AbortController();
     const signal = AbortSignal.any([stop, lost.signal]);
     let lostError: unknown;
-    this.watchPromotions(signal, () => {
-      lostError = new GenerationPromoted();
-      lost.abort();
-    });
+    // While it follows the log, a rebuild may promote another generation: the runner moves to it.
+    if (this.fixedGeneration === undefined) {
+      afterReadModelWakeups(this.readModelStore, signal, () => {
+        this.followPromotion().then(
+          (promoted) => {
+            if (!promoted) return;
+            lostError = new GenerationPromoted();
+            lost.abort();
+          },
+          (error: unknown) => this.report(error),
+        );
+      });
+    }
     const renew = setInterval(() => {
       this.readModelStore
         .lease(this.key, this.owner, this.options.leaseTtlMs, epoch)
@@ -312,7 +270,7 @@ export class ProjectionRunner {
     try {
       if ((await this.events.headPosition()) <= from) this.markCaughtUp();
       const pages = this.events.subscribePages({ after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal });
-      for await (const page of this.inTurns(pages)) {
+      for await (const page of this.turns.each(pages)) {
         let events = page.events;
         if (this.inline) {
           // Appends apply the projection themselves once it is caught up: skip what they did.
