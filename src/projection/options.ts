@@ -6,6 +6,12 @@ import { InvalidArgumentError } from '../core/errors.js';
 export interface RunnerOptions {
   /** Events per batch (one read, one commit). Default 500. */
   readonly batchSize?: number;
+  /**
+   * How long a reactor's batch may run before its progress is committed, in ms: a batch of slow
+   * side effects commits what it did and goes on from there. Default 1,000. (A projection's batch
+   * is one read and a synchronous apply: its size bounds its time.)
+   */
+  readonly batchMaxMs?: number;
   /** How long a lease lasts without renewal, in ms. Default 10,000. */
   readonly leaseTtlMs?: number;
   /** Attempts at a failing event before it is parked as a dead letter (with its stream's later events). Default 3. */
@@ -18,6 +24,7 @@ export interface RunnerOptions {
 
 export interface CheckedRunnerOptions {
   readonly batchSize: number;
+  readonly batchMaxMs: number;
   readonly leaseTtlMs: number;
   readonly maxAttempts: number;
   readonly owner: string;
@@ -39,6 +46,7 @@ export function checkRunnerOptions(options: RunnerOptions = {}): CheckedRunnerOp
   if (options.onError !== undefined && typeof options.onError !== 'function') throw new InvalidArgumentError('onError', options.onError, 'a function');
   return {
     batchSize: count('batchSize', options.batchSize, 500, 1),
+    batchMaxMs: count('batchMaxMs', options.batchMaxMs, 1000, 1),
     leaseTtlMs: count('leaseTtlMs', options.leaseTtlMs, DEFAULT_LEASE_TTL_MS, 100),
     maxAttempts: count('maxAttempts', options.maxAttempts, 3, 1),
     owner: options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,

@@ -68,15 +68,19 @@ export interface ReactionOutcome {
   readonly through: number | undefined;
   /** An event that failed with attempts left: the runner commits up to `through`, then retries from there. */
   readonly failed: ApplyFailed | undefined;
+  /** True when the batch ran out of time before its end: the runner commits up to `through` and goes on from there. */
+  readonly cut: boolean;
 }
 
 /** Reacts to each event in order, parking as projections do; stops at a failure that has attempts left. */
-export async function reactBatch(reactor: Reactor<any>, events: readonly RecordedEvent[], policy: FailurePolicy, signal: AbortSignal): Promise<ReactionOutcome> {
+export async function reactBatch(reactor: Reactor<any>, events: readonly RecordedEvent[], policy: FailurePolicy, signal: AbortSignal, maxMs: number): Promise<ReactionOutcome> {
   const park: DeadLetter[] = [];
   const parkedStreams = new Set<string>();
+  const until = performance.now() + maxMs;
   let through: number | undefined;
   for (const event of events) {
     if (signal.aborted) break;
+    if (through !== undefined && performance.now() >= until) return { park, parkedStreams, through, failed: undefined, cut: true };
     if (policy.parkedStreams.has(event.stream) || parkedStreams.has(event.stream)) {
       park.push(letter(event, AFTER_PARKED));
     } else {
@@ -85,14 +89,14 @@ export async function reactBatch(reactor: Reactor<any>, events: readonly Recorde
       } catch (error) {
         const attempt = (policy.attempts.get(event.position) ?? 0) + 1;
         policy.attempts.set(event.position, attempt);
-        if (attempt < policy.maxAttempts) return { park, parkedStreams, through, failed: new ApplyFailed(event, attempt, { cause: error }) };
+        if (attempt < policy.maxAttempts) return { park, parkedStreams, through, failed: new ApplyFailed(event, attempt, { cause: error }), cut: false };
         park.push(letter(event, error instanceof Error ? `${error.name}: ${error.message}` : String(error)));
         parkedStreams.add(event.stream);
       }
     }
     through = event.position;
   }
-  return { park, parkedStreams, through, failed: undefined };
+  return { park, parkedStreams, through, failed: undefined, cut: false };
 }
 
 function letter(event: RecordedEvent, error: string): DeadLetter {

@@ -44,7 +44,7 @@ export async function retryParked(target: DeadLetterTarget, lease: HeldLease, st
     const present = found.filter((event): event is RecordedEvent => event !== undefined).sort((a, b) => a.position - b.position);
     const policy = { parkedStreams: new Set<string>(), attempts: new Map<number, number>(), maxAttempts: 1 };
     const outcome = isReactor(projection)
-      ? { ...(await reactBatch(projection, present, policy, new AbortController().signal)), writes: [] }
+      ? { ...(await reactBatch(projection, present, policy, new AbortController().signal, Number.POSITIVE_INFINITY)), writes: [] }
       : await applyBatch(projection, specs, present, store, policy);
     const parkedAgain = new Set(outcome.park.map((letter) => letter.position));
     const chunkStreams = new Set(chunk.map((letter) => letter.stream));

@@ -56,4 +56,26 @@ describe('runners on the memory store', () => {
     expect(calls).toEqual(['ann', 'bob', 'cy', 'dan']);
     expect((await running.status())[0]).toMatchObject({ deadLetters: 0, lastError: { message: expect.stringContaining('mail server down') } });
   });
+
+  it("commits a slow reactor's progress when its batch runs out of time, and goes on from there", async () => {
+    const events = await store();
+    const seen: number[] = [];
+    let readModels: RunningProjections['readModels'] | undefined;
+    const slow = defineReactor({
+      name: 'slow',
+      react: async (event) => {
+        seen.push(event.position);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        // Event 4 waits until the progress before it is committed: without the cut of the one
+        // batch of six (30 ms per event, batchMaxMs 50), it would wait for ever.
+        if (event.position === 4) while ((await readModels!.checkpoint(slow)) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+    });
+    for (let i = 0; i < 6; i++) await events.append(`s-${i}`, [{ type: 'E' }]);
+    const running = await run(events, [slow], { batchMaxMs: 50 });
+    readModels = running.readModels;
+    await running.readModels.waitFor(slow, { minPosition: 6, timeoutMs: 5000 });
+    // Each event once (the cut batch goes on after its last committed event), in order.
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+  });
 });

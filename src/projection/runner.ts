@@ -166,6 +166,7 @@ export class ProjectionRunner {
         failures = 0;
       } catch (error) {
         if (signal.aborted) break;
+        if (error instanceof BatchCut) continue;
         if (error instanceof GenerationPromoted) {
           await this.releaseLease();
           prepared = false;
@@ -287,17 +288,20 @@ export class ProjectionRunner {
         }
         const policy = { parkedStreams: this.parkedStreams, attempts: this.attempts, maxAttempts: this.options.maxAttempts };
         const outcome = isReactor(this.projection)
-          ? { ...(await reactBatch(this.projection, events, policy, signal)), writes: [] }
-          : { ...(await applyBatch(this.projection, this.specs, events, this.readModelStore, policy)), through: undefined, failed: undefined };
+          ? { ...(await reactBatch(this.projection, events, policy, signal, this.options.batchMaxMs)), writes: [] }
+          : { ...(await applyBatch(this.projection, this.specs, events, this.readModelStore, policy)), through: undefined, failed: undefined, cut: false };
         if (signal.aborted) break;
-        // A reactor that failed part-way keeps what it did: the checkpoint moves to the last event it handled.
-        const to = outcome.failed ? outcome.through : page.readThrough;
+        // A reactor that failed or ran out of time part-way keeps what it did: the checkpoint
+        // moves to the last event it handled, and the runner goes on from there.
+        const partial = outcome.failed !== undefined || outcome.cut;
+        const to = partial ? outcome.through : page.readThrough;
         if (to !== undefined && to > checkpoint) {
           await this.readModelStore.commit({ key: this.key, from: checkpoint, checkpoint: to, lease: { owner: this.owner, epoch }, ttlMs: this.options.leaseTtlMs, writes: outcome.writes, park: outcome.park });
           checkpoint = this.checkpointValue = to;
         }
         for (const stream of outcome.parkedStreams) this.parkedStreams.add(stream);
         if (outcome.failed) throw outcome.failed;
+        if (outcome.cut) throw new BatchCut();
         for (const position of this.attempts.keys()) if (position <= checkpoint) this.attempts.delete(position);
         checkpointSignal(this.readModelStore).bump();
         if (page.caughtUp) this.markCaughtUp();
@@ -328,3 +332,6 @@ export class ProjectionRunner {
 
 /** A rebuild promoted another generation of this version: the runner moves to it. */
 class GenerationPromoted extends Error {}
+
+/** A reactor's batch ran out of time: the runner goes on from its checkpoint. */
+class BatchCut extends Error {}
