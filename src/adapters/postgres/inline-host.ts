@@ -6,6 +6,8 @@ import type { PostgresPool } from './connection.js';
 import { toAnnalsError, TRANSIENT } from './errors.js';
 import { inlineHeadBefore } from './inline-gate.js';
 import { loadInlineScope } from './inline-scope.js';
+import { sequenceHolders } from './sequence-holders.js';
+import { keyString } from '../../readmodel/key.js';
 import type { PostgresReadModels } from './postgres-read-models.js';
 import { transactionOn, type Transaction } from './transaction.js';
 
@@ -107,14 +109,19 @@ export class PostgresInline implements InlineHost {
   private async applyInline(tx: Transaction, ids: readonly string[]): Promise<boolean> {
     const attached = this.attached;
     if (attached.length === 0) return false;
-    const { rows: events } = await tx.query<StoredEvent>(
-      `SELECT ${EVENT_COLUMNS} FROM ${this.quotedSchema}.events WHERE id = ANY($1::uuid[]) AND xmin = pg_current_xact_id()::xid ORDER BY position`,
+    // The events read back and the gate's first look at the sequence's holders (after the insert), in one statement.
+    const { rows } = await tx.query<StoredEvent & { holders: string[] | null }>(
+      `SELECT ${EVENT_COLUMNS}, (SELECT array_agg(h.vxid) FROM (${sequenceHolders(this.quotedSchema)}) AS h) AS holders
+         FROM ${this.quotedSchema}.events WHERE id = ANY($1::uuid[]) AND xmin = pg_current_xact_id()::xid ORDER BY position`,
       [ids],
     );
-    if (events.length === 0) return false; // an idempotent retry: nothing new to apply
-    const headBefore = await inlineHeadBefore(tx, this.quotedSchema, events.map((event) => event.position));
+    if (rows.length === 0) return false; // an idempotent retry: nothing new to apply
+    const firstLook = rows[0]!.holders ?? [];
+    const events: StoredEvent[] = rows.map(({ holders: _, ...event }) => event);
     const reads = guarded(() => attached.flatMap((apply) => apply.reads?.(events) ?? []));
-    const scope = await loadInlineScope(tx, this.quotedSchema, reads, headBefore, headBefore !== Infinity);
+    const keys = new Map(reads.map(({ key }) => [keyString(key), key]));
+    const { headBefore, states } = await inlineHeadBefore(tx, this.quotedSchema, events.map((event) => event.position), firstLook, [...keys.values()]);
+    const scope = await loadInlineScope(tx, this.quotedSchema, reads, headBefore, states);
     for (const apply of attached) guarded(() => this.readModels.inScope(scope, () => apply(events, headBefore)));
     for (const commit of scope.commits) await this.readModels.commitIn(tx, commit);
     return scope.commits.length > 0;
