@@ -40,9 +40,10 @@ const MOVE_ANY = (schema: string) =>
  * the hottest path). Positions are taken in event order: nextval is computed row by
  * row as the rows come out of unnest, in the call's order (which the ORDER BY states), so
  * positions ascend with revisions (postgres-settled.test.ts appends batches and checks it).
- * `schema` is the store's schema, quoted for SQL.
+ * `schema` is the store's schema, quoted for SQL. With `readBack` (an inline append), the
+ * one-event statement returns the stored event and `holders` instead (a variant of its own name).
  */
-export function fastAppend(schema: string, part: PreparedAppend, texts: Map<string, string>): FastAppend {
+export function fastAppend(schema: string, part: PreparedAppend, texts: Map<string, string>, readBack?: ReadBack): FastAppend {
   const { stream, category, events, expectedRevision } = part;
   const [kind, move] =
     typeof expectedRevision === 'number'
@@ -53,9 +54,10 @@ export function fastAppend(schema: string, part: PreparedAppend, texts: Map<stri
           ? ['no-stream', MOVE_NO_STREAM]
           : ['any', MOVE_ANY];
   const one = events.length === 1;
-  const name = `annals:append-${kind}${one ? '-one' : ''}`;
+  const back = one && readBack !== undefined;
+  const name = `annals:append-${kind}${one ? '-one' : ''}${back ? '-back' : ''}`;
   let text = texts.get(name);
-  if (text === undefined) texts.set(name, (text = statementText(schema, move, one)));
+  if (text === undefined) texts.set(name, (text = statementText(schema, move, one, back ? readBack : undefined)));
   const column = <T>(pick: (e: PreparedAppend['events'][number]) => T) => (one ? pick(events[0]!) : events.map(pick));
   return {
     name,
@@ -73,13 +75,24 @@ export function fastAppend(schema: string, part: PreparedAppend, texts: Map<stri
   };
 }
 
-function statementText(schema: string, move: (schema: string) => string, one: boolean): string {
+/**
+ * What the one-event statement of an inline append returns besides (readBack): the event's
+ * columns and an expression evaluated once the row is inserted (in RETURNING: after its nextval).
+ */
+export interface ReadBack {
+  /** The columns of the stored event, as the log reads them. */
+  readonly columns: string;
+  /** An expression in RETURNING (the inline gate's first look: inline-gate.ts), as `holders`. */
+  readonly holders: string;
+}
+
+function statementText(schema: string, move: (schema: string) => string, one: boolean, readBack?: ReadBack): string {
   // One event: plain values, no unnest, no aggregate (the common case, and the cheapest statement).
   return one
     ? `WITH st AS (${move(schema)})
        INSERT INTO ${schema}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
        SELECT nextval('${schema}.positions'), $4::uuid, $1::text, $3::text, st.first, $5::text, $6::text::json, $7::text::json, now() FROM st
-       RETURNING revision, position`
+       RETURNING ${readBack === undefined ? 'revision, position' : `${readBack.columns}, (${readBack.holders}) AS holders`}`
     : `WITH st AS (${move(schema)}),
        ins AS (
          INSERT INTO ${schema}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)

@@ -3,8 +3,7 @@ import type { InlineReads } from '../../backend/parts.js';
 import { keyString } from '../../readmodel/key.js';
 import type { SyncReadModels } from '../../readmodel/read-model-store.js';
 import type { CollectionSpec, ProjectionCommit, ProjectionKey, ProjectionState, StoredDocument } from '../../readmodel/types.js';
-import { STATE_COLUMNS, toState, type StateRow } from './projection-states.js';
-import { documentsById } from './read-model-queries.js';
+import { collectionTable } from './read-model-sql.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -52,35 +51,17 @@ export class InlineScope implements SyncReadModels {
 }
 
 /**
- * Loads what the functions read into a scope: every named state row (locked FOR UPDATE, in key
- * order, when `lock`, so that a runner's commit and this append's are serialised; a missing row
- * is created first, so that there is a row to lock), and the documents named for each row whose
- * checkpoint is at or past `headBefore` (the others will not be applied inline).
+ * Loads what the functions read into a scope: the state rows (`states`, read by the gate, see
+ * inline-gate.ts), and the documents named for each row whose checkpoint is at or past
+ * `headBefore` (the others will not be applied inline), every collection's in one statement.
  */
-export async function loadInlineScope(tx: Transaction, quotedSchema: string, reads: readonly InlineReads[], headBefore: number, lock: boolean): Promise<InlineScope> {
-  const keys = new Map<string, ProjectionKey>();
-  for (const { key } of reads) keys.set(keyString(key), key);
-  const states = new Map<string, ProjectionState | undefined>([...keys.keys()].map((name) => [name, undefined]));
-  if (keys.size > 0) {
-    const table = `${quotedSchema}.projection_states`;
-    const list = [...keys.values()];
-    const values = [list.map((k) => k.projection), list.map((k) => k.version), list.map((k) => k.partition)];
-    const wanted = `(projection, version, partition) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::int[]))`;
-    const select = async () =>
-      (
-        await tx.query<StateRow & ProjectionKey>(
-          `SELECT projection, version, partition, ${STATE_COLUMNS} FROM ${table} WHERE ${wanted} ORDER BY projection, version, partition${lock ? ' FOR UPDATE' : ''}`,
-          values,
-        )
-      ).rows;
-    let rows = await select();
-    if (lock && rows.length < keys.size) {
-      await tx.query(`INSERT INTO ${table} (projection, version, partition) SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) ON CONFLICT DO NOTHING`, values);
-      rows = await select();
-    }
-    for (const row of rows) states.set(keyString(row), toState(row));
-  }
-  const documents = new Map<string, Map<string, string | undefined>>();
+export async function loadInlineScope(
+  tx: Transaction,
+  quotedSchema: string,
+  reads: readonly InlineReads[],
+  headBefore: number,
+  states: Map<string, ProjectionState | undefined>,
+): Promise<InlineScope> {
   const specs = new Map<string, CollectionSpec>();
   const ids = new Map<string, Set<string>>();
   for (const { key, documents: named } of reads) {
@@ -92,11 +73,14 @@ export async function loadInlineScope(tx: Transaction, quotedSchema: string, rea
       for (const id of some) set.add(id);
     }
   }
-  for (const [name, set] of ids) {
-    const list = [...set];
-    const { rows } = await tx.query<StoredDocument>(documentsById(quotedSchema, specs.get(name)!), [list]);
-    const found = new Map(rows.map((row) => [row.id, row.json]));
-    documents.set(name, new Map(list.map((id) => [id, found.get(id)])));
+  const documents = new Map<string, Map<string, string | undefined>>();
+  const lists = [...ids].map(([name, set]) => ({ name, list: [...set] }));
+  if (lists.length > 0) {
+    const text = lists.map(({ name }, c) => `SELECT ${c} AS c, id, doc::text AS json FROM ${collectionTable(quotedSchema, specs.get(name)!)} WHERE id = ANY($${c + 1}::text[])`).join(' UNION ALL ');
+    const { rows } = await tx.query<StoredDocument & { c: number }>(text, lists.map(({ list }) => list));
+    const found = lists.map(() => new Map<string, string>());
+    for (const row of rows) found[row.c]!.set(row.id, row.json);
+    lists.forEach(({ name, list }, c) => documents.set(name, new Map(list.map((id) => [id, found[c]!.get(id)]))));
   }
   return new InlineScope(states, documents);
 }

@@ -62,11 +62,16 @@ export class PostgresLog implements EventLog {
   /** The one-statement path; undefined when it wrote nothing and the function must decide. */
   private async appendFast(part: PreparedAppend, connection: AppendConnection): Promise<AppendResult[] | undefined> {
     if (part.events.length === 0) return undefined;
-    const { name, text, values } = fastAppend(this.quotedSchema, part, this.appendTexts);
+    const { name, text, values } = fastAppend(this.quotedSchema, part, this.appendTexts, connection.readBack);
     try {
-      const { rows } = await connection.query<{ revision: number | null; position: number | null }>(name, text, values, false);
+      const { rows } = await connection.query<{ revision: number | null; position: number | null; holders?: string[] | null }>(name, text, values, false);
       const row = rows[0];
       if (row?.position == null || row.revision == null) return undefined;
+      if (connection.readBack !== undefined && 'holders' in row) {
+        // An inline append's one-event statement returned its stored event and the gate's first look.
+        const { holders, ...event } = row;
+        connection.readBack.wrote([event as unknown as StoredEvent], holders ?? []);
+      }
       return [{ stream: part.stream, streamRevision: row.revision, position: row.position }];
     } catch (error) {
       // An id recorded already (a retry, or a duplicate), or inserted at this moment by another

@@ -17,7 +17,7 @@ import type { PostgresPool } from './connection.js';
 import { DeadLetters } from './dead-letters.js';
 import { LiveVersions } from './live-versions.js';
 import { ProjectionStates } from './projection-states.js';
-import { applyChanges, collapseWrites, compareAndSetState } from './read-model-commit.js';
+import { collapseWrites, writeCommit } from './read-model-commit.js';
 import { readModelError } from './read-model-errors.js';
 import { CollectionQueries } from './read-model-queries.js';
 import { CollectionTables } from './read-model-tables.js';
@@ -137,10 +137,9 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     await this.write(tx, commit, changes);
   }
 
-  /** The state row's compare-and-set first (it keeps the row locked), then the documents, the dead letters (un-parked, then parked) and the notice sent at COMMIT (queued by the compare-and-set). */
+  /** The state row's compare-and-set with the documents, in one statement (writeCommit; it keeps the row locked), then the dead letters (un-parked, then parked); the notice is sent at COMMIT. */
   private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>): Promise<void> {
-    await compareAndSetState(tx, `${this.quotedSchema}.projection_states`, commit, this.channel);
-    for (const change of changes) await applyChanges(tx, this.quotedSchema, change);
+    await writeCommit(tx, this.quotedSchema, commit, changes, this.channel);
     if (commit.unpark !== undefined) await this.letters.unpark(tx, commit.key, commit.unpark);
     if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park);
   }

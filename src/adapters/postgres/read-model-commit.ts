@@ -5,7 +5,7 @@ import { collectionTable, NOW } from './read-model-sql.js';
 import type { Transaction } from './transaction.js';
 
 /** One collection's part of a batch, once each document's writes are reduced to its last. */
-interface CollectionChanges {
+export interface CollectionChanges {
   readonly spec: CollectionSpec;
   readonly putIds: string[];
   readonly putJson: string[];
@@ -41,50 +41,52 @@ export function collapseWrites(writes: readonly DocumentWrite[]): CollectionChan
 }
 
 /**
- * Compare-and-sets the state row as the first statement of the commit's transaction, which then
- * holds the row's lock until it ends: a second commit from the same checkpoint waits, then finds
- * the checkpoint moved and updates nothing. The first commit of a writer without a lease (an
- * inline projection) may find no row: from 0 and without a lease, the row is inserted. The same
- * statement queues the commit's notice on `channel` (pg_notify, sent at COMMIT, never for a refused
- * commit): one round trip fewer than a NOTIFY of its own.
+ * Compare-and-sets the state row and writes the documents, in one statement (one round trip):
+ * the compare-and-set is a CTE that every document write depends on (`EXISTS (SELECT FROM cas)`),
+ * so it runs first and takes the row's lock before any document is touched, and a refused commit
+ * writes no document. The transaction then holds the row's lock until it ends: a second commit
+ * from the same checkpoint waits, then finds the checkpoint moved and updates nothing. The first
+ * commit of a writer without a lease (an inline projection) may find no row: from 0 and without a
+ * lease, the row is inserted. The same statement queues the commit's notice on `channel`
+ * (pg_notify, sent at COMMIT, never for a refused commit). Each collection's changes are one
+ * upsert and one delete (see collapseWrites), in the order given.
  * @throws LeaseLostError with the stored row (or none) when the CAS fails.
  */
-export async function compareAndSetState(tx: Transaction, table: string, commit: ProjectionCommit, channel: string): Promise<void> {
+export async function writeCommit(tx: Transaction, quotedSchema: string, commit: ProjectionCommit, changes: readonly CollectionChanges[], channel: string): Promise<void> {
+  const table = `${quotedSchema}.projection_states`;
   const { key, lease, from, checkpoint, ttlMs } = commit;
-  const values = [...keyValues(key), checkpoint, channel];
-  let result;
+  const values: unknown[] = [...keyValues(key), checkpoint, channel];
+  let cas;
   if (from === 0 && lease === undefined) {
-    result = await tx.query(
-      `INSERT INTO ${table} AS p (projection, version, partition, checkpoint, updated_at) VALUES ($1, $2, $3, $4, ${NOW})
+    cas = `INSERT INTO ${table} AS p (projection, version, partition, checkpoint, updated_at) VALUES ($1, $2, $3, $4, ${NOW})
        ON CONFLICT (projection, version, partition) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at
        WHERE p.checkpoint = 0
-       RETURNING pg_notify($5, '')`,
-      values,
-    );
+       RETURNING pg_notify($5, '')`;
   } else {
     const renewFor = lease !== undefined && ttlMs !== undefined ? ttlMs : null;
-    result = await tx.query(
-      `UPDATE ${table} SET checkpoint = $4, updated_at = ${NOW},
+    values.push(from, renewFor, lease?.owner ?? null, lease?.epoch ?? null);
+    cas = `UPDATE ${table} SET checkpoint = $4, updated_at = ${NOW},
          lease_expires_at = CASE WHEN $7::float8 IS NULL THEN lease_expires_at ELSE ${NOW} + $7::float8 * interval '1 millisecond' END
        WHERE ${KEY_MATCHES} AND checkpoint = $6 AND ($8::text IS NULL OR (owner = $8 AND epoch = $9::bigint))
-       RETURNING pg_notify($5, '')`,
-      [...values, from, renewFor, lease?.owner ?? null, lease?.epoch ?? null],
-    );
+       RETURNING pg_notify($5, '')`;
   }
-  if (result.rowCount === 1) return;
+  const writes: string[] = [];
+  changes.forEach((change, c) => {
+    const documents = collectionTable(quotedSchema, change.spec);
+    if (change.putIds.length > 0) {
+      const ids = values.push(change.putIds);
+      const json = values.push(change.putJson);
+      writes.push(
+        `put${c} AS (INSERT INTO ${documents} (id, doc) SELECT id, doc::json FROM unnest($${ids}::text[], $${json}::text[]) AS w(id, doc)
+           WHERE EXISTS (SELECT FROM cas) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc)`,
+      );
+    }
+    if (change.deleteIds.length > 0) {
+      writes.push(`delete${c} AS (DELETE FROM ${documents} WHERE id = ANY($${values.push(change.deleteIds)}::text[]) AND EXISTS (SELECT FROM cas))`);
+    }
+  });
+  const result = await tx.query<{ done: number }>(`WITH cas AS (${cas})${writes.map((write) => `, ${write}`).join('')} SELECT count(*)::int AS done FROM cas`, values);
+  if (result.rows[0]!.done === 1) return;
   const found = (await tx.query<StateRow>(`SELECT checkpoint, owner, epoch FROM ${table} WHERE ${KEY_MATCHES}`, keyValues(key))).rows[0];
   throw new LeaseLostError(key, lease, from, found && { checkpoint: found.checkpoint, owner: found.owner ?? undefined, epoch: found.epoch });
-}
-
-/** Writes one collection's changes: all its puts in one upsert, all its deletes in one delete. */
-export async function applyChanges(tx: Transaction, quotedSchema: string, changes: CollectionChanges): Promise<void> {
-  const table = collectionTable(quotedSchema, changes.spec);
-  if (changes.putIds.length > 0) {
-    await tx.query(
-      `INSERT INTO ${table} (id, doc) SELECT id, doc::json FROM unnest($1::text[], $2::text[]) AS w(id, doc)
-       ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`,
-      [changes.putIds, changes.putJson],
-    );
-  }
-  if (changes.deleteIds.length > 0) await tx.query(`DELETE FROM ${table} WHERE id = ANY($1::text[])`, [changes.deleteIds]);
 }
