@@ -8,6 +8,7 @@ export * from './core/errors.js';
 export { categoryOf, DEFAULT_MAX_EVENT_BYTES, MAX_STREAM_NAME_LENGTH } from './core/validate.js';
 export { EventStore, DEFAULT_PAGE_SIZE, type EventStoreOptions, type StoreCapabilities } from './core/event-store.js';
 export type { SubscriptionPage } from './core/subscription.js';
+export { Wakeup } from './core/wakeup.js';
 export type { Snapshot, SnapshotInput, StoredSnapshot } from './core/snapshot.js';
 export { openStore, SUPPORTED_URLS, type OpenStoreOptions } from './core/open-store.js';
 export { MemoryAdapter, MemoryBackend, openMemory } from './adapters/memory/index.js';

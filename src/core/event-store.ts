@@ -60,7 +60,15 @@ export interface InlineFunction {
   (events: readonly RecordedEvent[], headBefore: number): void;
   /** The state rows and documents the function reads for these events (see InlineApply). */
   readonly reads?: (events: readonly RecordedEvent[]) => readonly InlineReads[];
+  /**
+   * Told how each append through this store object ended, once it has: committed, with the
+   * position of its last event, or failed (what the function did inside it was rolled back).
+   */
+  readonly settled?: (outcome: AppendOutcome) => void;
 }
+
+/** How an append ended, as an inline function's `settled` hears it. */
+export type AppendOutcome = { readonly committed: number } | { readonly failed: true };
 
 /** What `attachInline` returns: the read models the function may write synchronously, and how to stop it. */
 export interface InlineAttachment {
@@ -96,6 +104,8 @@ export class EventStore {
   /** A stored event as callers see it: decoded, and upcast when the store has schemas. */
   private readonly decode: (stored: StoredEvent) => RecordedEvent;
   private readonly wakeup = new Wakeup();
+  /** The `settled` of each attached inline function. */
+  private inlineSettled: readonly ((outcome: AppendOutcome) => void)[] = [];
   private readonly closing = new AbortController();
 
   /**
@@ -144,12 +154,20 @@ export class EventStore {
   attachInline(apply: InlineFunction): InlineAttachment {
     this.assertOpen('attachInline');
     const host = requirePart(this.impl, 'inline');
-    const { reads } = apply;
+    const { reads, settled } = apply;
     const run: InlineApply = Object.assign(
       (stored: readonly StoredEvent[], headBefore: number) => apply(stored.map(this.decode), headBefore),
       reads && { reads: (stored: readonly StoredEvent[]) => reads(stored.map(this.decode)) },
     );
-    return { readModels: host.readModels, detach: host.attach(run) };
+    const detach = host.attach(run);
+    if (settled) this.inlineSettled = [...this.inlineSettled, settled];
+    return {
+      readModels: host.readModels,
+      detach: () => {
+        detach();
+        this.inlineSettled = this.inlineSettled.filter((listener) => listener !== settled);
+      },
+    };
   }
 
   /** Whether an acknowledged append survives a crash, and if not, what can be lost. */
@@ -183,7 +201,7 @@ export class EventStore {
     const request = { stream, events, expectedRevision };
     // Without schemas, no await: an append stays one step from the call to the backend.
     const prepared = prepareAppend(this.schemas ? await this.withSchemas(request) : request, this.makeIds, this.maxEventBytes);
-    const [result] = await this.log.appendBatch([prepared]);
+    const [result] = this.inlineSettled.length === 0 ? await this.log.appendBatch([prepared]) : await this.settle(this.log.appendBatch([prepared]));
     this.wakeup.bump();
     return result!;
   }
@@ -212,7 +230,7 @@ export class EventStore {
         ids.add(id);
       }
     }
-    const results = await this.log.appendBatch(batch);
+    const results = this.inlineSettled.length === 0 ? await this.log.appendBatch(batch) : await this.settle(this.log.appendBatch(batch));
     this.wakeup.bump();
     return results;
   }
@@ -297,6 +315,17 @@ export class EventStore {
   subscribePages(subscribeOptions?: SubscribeOptions): AsyncIterable<SubscriptionPage> {
     const [query, signal] = this.subscription('subscribePages', subscribeOptions);
     return subscriptionPages(this.subscriptionSource(), query, signal, this.decode);
+  }
+
+  /**
+   * The same subscription as `subscribePages`, except that at the head it waits for `wakeup`
+   * (and for commits by other connections and processes) instead of this store object's own
+   * appends: for a consumer that learns of those otherwise, as an inline projection's catch-up
+   * runner does from the appends that did not apply it.
+   */
+  subscribePagesWokenBy(wakeup: Wakeup, subscribeOptions?: SubscribeOptions): AsyncIterable<SubscriptionPage> {
+    const [query, signal] = this.subscription('subscribePages', subscribeOptions);
+    return subscriptionPages({ ...this.subscriptionSource(), wakeup }, query, signal, this.decode);
   }
 
   private subscription(operation: string, subscribeOptions: SubscribeOptions | undefined): [SubscriptionQuery, AbortSignal] {
@@ -413,6 +442,20 @@ export class EventStore {
     if (this.closed) return;
     this.closing.abort();
     await this.impl.close();
+  }
+
+  /** Tells the inline functions' `settled` how an append ended, and hands its outcome on. */
+  private async settle(appending: Promise<AppendResult[]>): Promise<AppendResult[]> {
+    let results: AppendResult[];
+    try {
+      results = await appending;
+    } catch (error) {
+      for (const settled of this.inlineSettled) settled({ failed: true });
+      throw error;
+    }
+    const committed = Math.max(...results.map((result) => result.position));
+    for (const settled of this.inlineSettled) settled({ committed });
+    return results;
   }
 
   /**

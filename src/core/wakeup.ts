@@ -7,10 +7,12 @@ export class Wakeup {
   private current = 0;
   private waiters = new Set<() => void>();
 
+  /** How many signals there were so far: note it before a read, and wait for a later one after. */
   get generation(): number {
     return this.current;
   }
 
+  /** Signals: wakes everyone waiting. */
   bump(): void {
     this.current++;
     const waiters = this.waiters;

@@ -1,6 +1,6 @@
 import { matchesFilter } from '../backend/filter.js';
 import type { InlineReads } from '../backend/parts.js';
-import type { InlineFunction } from '../core/event-store.js';
+import type { AppendOutcome, InlineFunction } from '../core/event-store.js';
 import type { RecordedEvent } from '../core/types.js';
 import type { ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
 import type { ProjectionCommit } from '../readmodel/types.js';
@@ -29,6 +29,7 @@ import { BatchSession } from './session.js';
 export function inlineApplier(runners: readonly ProjectionRunner[], readModels: ReadModelStore & SyncReadModels): InlineFunction {
   const apply = (events: readonly RecordedEvent[], headBefore: number) => {
     const commits: ProjectionCommit[] = [];
+    const applied: ProjectionRunner[] = [];
     for (const runner of runners) {
       const { projection, key, specs } = runner;
       const checkpoint = readModels.stateSync(key)?.checkpoint ?? 0;
@@ -46,8 +47,10 @@ export function inlineApplier(runners: readonly ProjectionRunner[], readModels: 
         throw error instanceof ApplyFailed ? error.cause : error;
       }
       commits.push({ key, from: checkpoint, checkpoint: events[events.length - 1]!.position, writes: outcome.writes, park: outcome.park });
+      applied.push(runner);
     }
     for (const commit of commits) readModels.commitSync(commit);
+    for (const runner of applied) runner.inlineApplied(events[events.length - 1]!.position);
     if (commits.length > 0) queueMicrotask(() => checkpointSignal(readModels).bump());
   };
   const reads = (events: readonly RecordedEvent[]): InlineReads[] =>
@@ -55,7 +58,11 @@ export function inlineApplier(runners: readonly ProjectionRunner[], readModels: 
       key: runner.key,
       documents: [...documentsRead(runner, handledBy(runner, events), true)].map(([collection, ids]) => ({ collection: runner.specs.get(collection)!, ids })),
     }));
-  return Object.assign(apply, { reads });
+  // Once the append has committed, its runners need not read back what it applied.
+  const settled = (outcome: AppendOutcome) => {
+    for (const runner of runners) runner.inlineSettled(outcome);
+  };
+  return Object.assign(apply, { reads, settled });
 }
 
 function handledBy(runner: ProjectionRunner, events: readonly RecordedEvent[]): RecordedEvent[] {

@@ -8,9 +8,11 @@ import { isReactor, reactBatch } from './reactor.js';
 import { checkpointSignal } from './checkpoint-signal.js';
 import type { Projection } from './define-projection.js';
 import type { CheckedRunnerOptions } from './options.js';
+import type { AppendOutcome } from '../core/event-store.js';
 import { firstGeneration, generationsOf, versionOf } from './generations.js';
 import { afterReadModelWakeups } from './promotion-watch.js';
 import { Turns } from './turns.js';
+import { Wakeup } from '../core/wakeup.js';
 
 /** An error a runner met, as status shows it. */
 export interface RunnerError {
@@ -46,6 +48,10 @@ export class ProjectionRunner {
   private readonly attempts = new Map<number, number>();
   private caughtUpWaiters: (() => void)[] = [];
   private caughtUpAt: number | undefined;
+  /** Through which position appends of this process applied the projection inline, and committed; and applied, not yet known to be committed. */
+  private inlineThrough = { confirmed: 0, pending: 0 };
+  /** Inline: wakes the runner at the head for this process's appends that did not apply the projection. */
+  private readonly unapplied = new Wakeup();
   /** Batches and the tasks run between them take turns. */
   private readonly turns = new Turns();
 
@@ -114,6 +120,26 @@ export class ProjectionRunner {
    */
   async betweenBatches<T>(task: () => Promise<T>): Promise<T> {
     return this.turns.run(task);
+  }
+
+  /** An inline apply moved this runner's checkpoint to `position`, in an append not yet committed. */
+  inlineApplied(position: number): void {
+    this.inlineThrough.pending = Math.max(this.inlineThrough.pending, position);
+  }
+
+  /**
+   * An append of this process ended. Committed: what inline applies did up to its position is
+   * committed too (an append commits with everything before it in its group), so pages up to
+   * there need no reading back. Failed: what was pending may have been rolled back, and its
+   * positions may be used again; it is forgotten.
+   */
+  inlineSettled(outcome: AppendOutcome): void {
+    const through = this.inlineThrough;
+    if ('failed' in outcome) through.pending = through.confirmed;
+    else through.confirmed = Math.max(through.confirmed, Math.min(through.pending, outcome.committed));
+    // An append the projection did not follow inline (it was behind) is the runner's to apply;
+    // one that failed wrote nothing to apply.
+    if (!('failed' in outcome) && outcome.committed > through.confirmed) this.unapplied.bump();
   }
 
   /** Starts the runner in the background; call `stop()` to end it. */
@@ -235,6 +261,7 @@ export class ProjectionRunner {
     this.specsValue = this.projection.specsAt(generation);
     this.attempts.clear();
     this.caughtUpAt = undefined;
+    this.inlineThrough = { confirmed: 0, pending: 0 };
   }
 
   /** Applies pages from `from` until the signal aborts or the lease is lost; renews the lease meanwhile. */
@@ -270,11 +297,19 @@ export class ProjectionRunner {
     let checkpoint = from;
     try {
       if ((await this.events.headPosition()) <= from) this.markCaughtUp();
-      const pages = this.events.subscribePages({ after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal });
+      const query = { after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal };
+      // Inline, this process's appends that applied the projection need not wake the runner.
+      const pages = this.inline ? this.events.subscribePagesWokenBy(this.unapplied, query) : this.events.subscribePages(query);
       for await (const page of this.turns.each(pages)) {
         let events = page.events;
         if (this.inline) {
-          // Appends apply the projection themselves once it is caught up: skip what they did.
+          // Appends apply the projection themselves once it is caught up: skip what they did,
+          // without a read when this process's own appends did it and have committed.
+          if (page.readThrough <= this.inlineThrough.confirmed) {
+            checkpoint = this.checkpointValue = Math.max(checkpoint, page.readThrough);
+            if (page.caughtUp) this.markCaughtUp();
+            continue;
+          }
           const stored = (await this.readModelStore.state(this.key))?.checkpoint ?? 0;
           if (stored >= page.readThrough) {
             checkpoint = this.checkpointValue = stored;
