@@ -61,8 +61,14 @@ export function inlineTests(suite: ProjectionSuite): void {
         expect(revisions).toEqual([0, 1]);
         expect(await read.collection<Balance>(balances, 'state').get('account-1')).toEqual({ owner: 'ann', balance: 5, events: 2 });
         expect(await read.collection<Trail>(trail, 'streams').get('account-1')).toEqual({ revisions: [0, 1], positions: [first.position - 1, first.position] });
-        expect(await read.checkpoint(trail)).toBe(first.position);
-        expect(await read.checkpoint(balances)).toBe(first.position);
+        // The checkpoints may pass the positions the failed append took, where they are gaps for
+        // good (PostgreSQL), never an event: the documents above show nothing was applied.
+        const head = await events.headPosition();
+        for (const projection of [trail, balances]) {
+          const checkpoint = await read.checkpoint(projection);
+          expect(checkpoint).toBeGreaterThanOrEqual(first.position);
+          expect(checkpoint).toBeLessThanOrEqual(head);
+        }
         // The store goes on: the next append applies inline.
         const next = await events.append('account-1', [deposit(2)]);
         expect(await read.collection<Balance>(balances, 'state').get('account-1')).toEqual({ owner: 'ann', balance: 7, events: 3 });
