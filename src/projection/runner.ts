@@ -150,7 +150,7 @@ export class ProjectionRunner {
     return this;
   }
 
-  /** Stops following the log, waits for the batch in flight, and gives up the lease so that another runner takes over at once. */
+  /** Stops following the log, waits for the batch in flight, and gives up the lease, so that a runner standing by takes it at its next ask. */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.loop;
