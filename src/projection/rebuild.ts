@@ -63,11 +63,7 @@ export async function rebuildProjection(events: EventStore, projection: Projecti
   const store = options.readModels ?? events.readModelStore();
   const checked = checkRunnerOptions(options);
   const { live, own } = await generationsOf(store, projection);
-  const newest = Math.max(own.at(-1) ?? -1, live !== undefined && versionOf(live) === projection.version ? live : -1);
-  const generation = newest < 0 ? firstGeneration(projection.version) : newest + 1;
-  if (versionOf(generation) !== projection.version) {
-    throw new InvalidArgumentError('projection version', projection.version, `a version with a generation left (version ${projection.version} has used its 100): raise the projection's version`);
-  }
+  const generation = await nextGeneration(store, projection, live, own);
   const runner = new ProjectionRunner(events, store, projection, checked, generation).start();
   const timer = reportProgress(events, runner, options, started);
   try {
@@ -91,6 +87,37 @@ export async function rebuildProjection(events: EventStore, projection: Projecti
     clearInterval(timer);
     await runner.stop();
   }
+}
+
+/**
+ * The generation a rebuild builds: the next after the newest of the version's; once the version's
+ * 100 are used, the oldest that is not live, emptied first (its collections, dead letters and
+ * checkpoint), under its lease so that no runner writes to it meanwhile.
+ */
+async function nextGeneration(store: ReadModelStore, projection: Projection<any>, live: number | undefined, own: readonly number[]): Promise<number> {
+  const newest = Math.max(own.at(-1) ?? -1, live !== undefined && versionOf(live) === projection.version ? live : -1);
+  const next = newest < 0 ? firstGeneration(projection.version) : newest + 1;
+  if (versionOf(next) === projection.version) return next;
+  const reused = own.find((generation) => generation !== live);
+  if (reused === undefined) {
+    throw new InvalidArgumentError('projection version', projection.version, `a version with a generation that is not live (version ${projection.version} has used its 100): raise the projection's version`);
+  }
+  const key = { projection: projection.name, version: reused, partition: 0 };
+  const owner = `rebuild:${process.pid}:${Date.now()}`;
+  const answer = await store.lease(key, owner, 60_000);
+  if (!answer.held) {
+    throw new InvalidArgumentError('generation', reused, `a generation no runner holds (generation ${reused}, to be reused, is held by ${answer.state.owner}): stop that runner, or raise the projection's version`);
+  }
+  await store.drop([...projection.specsAt(reused).values()]);
+  for (;;) {
+    const letters = await store.deadLetters(key, 0, 1000);
+    if (letters.length === 0) break;
+    await store.removeDeadLetters(key, letters.map((letter) => letter.position));
+  }
+  const lease = { owner, epoch: answer.state.epoch };
+  await store.commit({ key, from: answer.state.checkpoint, checkpoint: 0, lease, ttlMs: 60_000, writes: [] });
+  await store.release(key, owner, lease.epoch);
+  return reused;
 }
 
 /**
