@@ -586,7 +586,7 @@ export class DocumentNotLoadedError extends AnnalsError {
  */
 export class LeaseLostError extends AnnalsError {
   readonly code = 'ANNALS_LEASE_LOST';
-  /** The projection, as `name vN`. */
+  /** The projection, as `name vN, generation G`. */
   readonly projection: string;
   constructor(
     key: ProjectionKey,
@@ -632,7 +632,7 @@ export class ConsistencyTimeoutError extends AnnalsError {
  */
 export class ProjectionBusyError extends AnnalsError {
   readonly code = 'ANNALS_PROJECTION_BUSY';
-  /** The projection, as `name vN`. */
+  /** The projection, as `name vN, generation G`. */
   readonly projection: string;
   constructor(
     key: ProjectionKey,
@@ -651,7 +651,9 @@ export class ProjectionBusyError extends AnnalsError {
   }
 }
 
-/** A projection key as messages write it: `balances v2` (and the partition when there are several). */
+/** A projection key as messages write it: `balances v2, generation 200` (and the partition when there are several). */
 export function describeProjectionKey(key: ProjectionKey): string {
-  return `${key.projection} v${key.version}${key.partition === 0 ? '' : ` partition ${key.partition}`}`;
+  // The key holds a generation (100 per version, see projection/generations.ts): name both.
+  const which = key.version >= 100 ? `v${Math.floor(key.version / 100)}, generation ${key.version}` : `v${key.version}`;
+  return `${key.projection} ${which}${key.partition === 0 ? '' : `, partition ${key.partition}`}`;
 }

@@ -105,7 +105,7 @@ describe.each([
     // The runner holds the lease: the standalone operation refuses, naming it.
     const busy = await retryDeadLetters(events, fixed).catch((error: unknown) => error);
     expect(busy).toBeInstanceOf(ProjectionBusyError);
-    expect(busy).toMatchObject({ code: 'ANNALS_PROJECTION_BUSY', holder: running.runners[0]!.owner, projection: 'tallies v100' });
+    expect(busy).toMatchObject({ code: 'ANNALS_PROJECTION_BUSY', holder: running.runners[0]!.owner, projection: 'tallies v1, generation 100' });
     expect((busy as ProjectionBusyError).leaseExpiresAt.getTime()).toBeGreaterThan(Date.now() - 1000);
     expect(await listDeadLetters(events.readModelStore(), buggy)).toHaveLength(3);
 

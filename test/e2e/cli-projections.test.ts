@@ -199,7 +199,7 @@ describe('annals dlq', () => {
       const busy = await cli(['--json', ...args], { TALLIES_FIXED: '1' });
       expect(busy.code).toBe(3);
       const { error } = JSON.parse(busy.stderr) as { error: Record<string, unknown> };
-      expect(error).toMatchObject({ code: 'ANNALS_PROJECTION_BUSY', projection: 'tallies v100', holder: `fixture-${app.pid}`, leaseExpiresAt: expect.stringMatching(/Z$/) });
+      expect(error).toMatchObject({ code: 'ANNALS_PROJECTION_BUSY', projection: 'tallies v1, generation 100', holder: `fixture-${app.pid}`, leaseExpiresAt: expect.stringMatching(/Z$/) });
     }
     expect(jsonLines((await cli(['--json', 'projections', 'status', 'tallies'])).stdout)[0]).toMatchObject({ deadLetters: 2 });
     app.kill('SIGTERM');
