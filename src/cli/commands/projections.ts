@@ -71,7 +71,11 @@ export function registerProjections(program: Command): void {
         const task = progress.task(`rebuilding ${name}`);
         const result = await rebuildProjection(store, projection, {
           dropPrevious: options.dropPrevious === true,
-          onProgress: ({ checkpoint, head, etaSeconds }) => task.update(head === 0 ? 1 : Math.min(1, checkpoint / head), `${checkpoint}/${head}${etaSeconds === undefined ? '' : `, ${Math.ceil(etaSeconds)} s left`}`),
+          onProgress: ({ checkpoint, head, positionsPerSecond, etaSeconds }) =>
+            task.update(
+              head === 0 ? 1 : Math.min(1, checkpoint / head),
+              `${checkpoint}/${head}, ${Math.round(positionsPerSecond).toLocaleString('en-US')}/s${etaSeconds === undefined ? '' : `, ${Math.ceil(etaSeconds)} s left`}`,
+            ),
         });
         task.done(`generation ${result.generation} at position ${result.checkpoint}`);
         const was = result.previous === undefined ? 'none was live before' : `was ${result.previous}${options.dropPrevious ? ', dropped' : ''}`;
