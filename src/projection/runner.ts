@@ -128,15 +128,15 @@ export class ProjectionRunner {
   }
 
   /**
-   * An append of this process ended. Committed: what inline applies did up to its position is
-   * committed too (an append commits with everything before it in its group), so pages up to
-   * there need no reading back. Failed: what was pending may have been rolled back, and its
-   * positions may be used again; it is forgotten.
+   * An append of this process ended. Committed, and it is the append whose events the last inline
+   * apply moved the checkpoint to: that apply is committed (with everything before it), so pages
+   * up to there need no reading back. Any other outcome confirms nothing: an apply may have been
+   * rolled back (a failed append, or an attempt a backend ran again), its positions never used.
    */
   inlineSettled(outcome: AppendOutcome): void {
     const through = this.inlineThrough;
     if ('failed' in outcome) through.pending = through.confirmed;
-    else through.confirmed = Math.max(through.confirmed, Math.min(through.pending, outcome.committed));
+    else if (outcome.committed === through.pending) through.confirmed = Math.max(through.confirmed, through.pending);
     // An append the projection did not follow inline (it was behind) is the runner's to apply;
     // one that failed wrote nothing to apply.
     if (!('failed' in outcome) && outcome.committed > through.confirmed) this.unapplied.bump();
