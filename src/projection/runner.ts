@@ -316,10 +316,10 @@ export class ProjectionRunner {
             if (page.caughtUp) this.markCaughtUp();
             continue;
           }
-          if (stored > checkpoint) {
-            checkpoint = stored;
-            events = events.filter((event) => event.position > stored);
-          }
+          // Inline appends applied everything up to the checkpoint, which may lie inside this
+          // page: moved there now, or by a page skipped above (past its readThrough).
+          if (stored > checkpoint) checkpoint = stored;
+          events = events.filter((event) => event.position > checkpoint);
         }
         const policy = { parkedStreams: this.parkedStreams, attempts: this.attempts, maxAttempts: this.options.maxAttempts };
         const outcome = isReactor(this.projection)
