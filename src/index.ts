@@ -6,13 +6,25 @@
 export * from './core/types.js';
 export * from './core/errors.js';
 export { categoryOf, DEFAULT_MAX_EVENT_BYTES, MAX_STREAM_NAME_LENGTH } from './core/validate.js';
-export { EventStore, DEFAULT_PAGE_SIZE, type EventStoreOptions, type StoreCapabilities } from './core/event-store.js';
+export {
+  EventStore,
+  DEFAULT_PAGE_SIZE,
+  type AppendCommitted,
+  type AppendFailed,
+  type AppendOutcome,
+  type EventStoreOptions,
+  type InlineAttachment,
+  type InlineFunction,
+  type StoreCapabilities,
+} from './core/event-store.js';
 export type { SubscriptionPage } from './core/subscription.js';
 export { Wakeup } from './core/wakeup.js';
 export type { Snapshot, SnapshotInput, StoredSnapshot } from './core/snapshot.js';
 export { openStore, SUPPORTED_URLS, type OpenStoreOptions } from './core/open-store.js';
 export { MemoryAdapter, MemoryBackend, openMemory } from './adapters/memory/index.js';
 // What an adapter author needs is in 'annals/adapter'; these types are also here, for code that imports them from 'annals'.
+export type { DocumentsRead, InlineApply, InlineHost, InlineReads } from './backend/parts.js';
+export type { SyncReadModels } from './readmodel/read-model-store.js';
 export type { Backend, BackendParts, PartName, Capabilities, Durability, PreparedAppend, StoredEvent, StreamPageQuery, AllPageQuery, AllPage } from './backend/parts.js';
 export type { StorageAdapter } from './backend/storage-adapter.js';
 export type { PreparedEvent } from './core/validate.js';

@@ -47,7 +47,8 @@ export type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInf
 export { AnnalsError, InvalidArgumentError, NotSupportedError, ReadOnlyStoreError, StoreUnavailableError } from '../core/errors.js';
 export type { StoredSnapshot } from '../core/snapshot.js';
 // The read-model part: the query store's interface, what its methods take, and the one error it raises.
-export type { KeyedState, ReadModelStore } from '../readmodel/read-model-store.js';
+export type { KeyedState, ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
+export type { DocumentsRead, InlineApply, InlineHost, InlineReads } from './parts.js';
 export type {
   CollectionSpec,
   DeadLetter,

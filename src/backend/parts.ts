@@ -82,7 +82,15 @@ export interface InlineReads {
   /** The state row read with `stateSync`. */
   readonly key: ProjectionKey;
   /** The documents read with `getSync`, by collection; needed only when the row's checkpoint is at or past `headBefore`. */
-  readonly documents: readonly { readonly collection: CollectionSpec; readonly ids: readonly string[] }[];
+  readonly documents: readonly DocumentsRead[];
+}
+
+/** Documents of one collection that an inline function reads. */
+export interface DocumentsRead {
+  /** The collection. */
+  readonly collection: CollectionSpec;
+  /** The documents' ids. */
+  readonly ids: readonly string[];
 }
 
 /** The name of a part, as `EventStore.provides` and `requirePart` take it. */

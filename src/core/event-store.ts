@@ -68,7 +68,19 @@ export interface InlineFunction {
 }
 
 /** How an append ended, as an inline function's `settled` hears it. */
-export type AppendOutcome = { readonly committed: number } | { readonly failed: true };
+export type AppendOutcome = AppendCommitted | AppendFailed;
+
+/** An append that committed. */
+export interface AppendCommitted {
+  /** The position of its last event. */
+  readonly committed: number;
+}
+
+/** An append that failed: nothing it did inside its transaction remains. */
+export interface AppendFailed {
+  /** Always true. */
+  readonly failed: true;
+}
 
 /** What `attachInline` returns: the read models the function may write synchronously, and how to stop it. */
 export interface InlineAttachment {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { NotSupportedError, StoreClosedError } from '../../core/errors.js';
-import type { ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
+import type { KeyedState, ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
   DeadLetter,
@@ -88,7 +88,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     return this.guard('state', () => this.rows.state(key));
   }
 
-  states(projection: string): Promise<{ key: ProjectionKey; state: ProjectionState }[]> {
+  states(projection: string): Promise<KeyedState[]> {
     return this.guard('states', () => this.rows.states(projection));
   }
 

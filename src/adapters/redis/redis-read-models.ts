@@ -1,4 +1,4 @@
-import type { ReadModelStore } from '../../readmodel/read-model-store.js';
+import type { KeyedState, ReadModelStore } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
   DeadLetter,
@@ -105,7 +105,7 @@ export class RedisReadModels implements ReadModelStore {
     await this.commands.run(SCRIPTS.release, [this.keys.state(key)], [owner, epoch]);
   }
 
-  async states(projection: string): Promise<{ key: ProjectionKey; state: ProjectionState }[]> {
+  async states(projection: string): Promise<KeyedState[]> {
     return readStates(this.commands, this.keys, projection);
   }
 

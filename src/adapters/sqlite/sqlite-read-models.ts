@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { CommitSignal } from '../../backend/parts.js';
 import { StoreClosedError } from '../../core/errors.js';
-import type { ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
+import type { KeyedState, ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
 import type { CollectionSpec, DeadLetter, LeaseAnswer, ProjectionCommit, ProjectionKey, ProjectionState, StoredDocument, StoredFilter, StoredFind } from '../../readmodel/types.js';
 import type { SqliteConnection } from './connection.js';
 import { SqliteProjectionStates } from './projection-states.js';
@@ -115,7 +115,7 @@ export class SqliteReadModels implements ReadModelStore, SyncReadModels {
     return this.write('release a projection lease', () => void this.projections.release(key, owner, epoch));
   }
 
-  states(projection: string): Promise<{ key: ProjectionKey; state: ProjectionState }[]> {
+  states(projection: string): Promise<KeyedState[]> {
     return this.read('read projection states', () => this.projections.states(projection));
   }
 
