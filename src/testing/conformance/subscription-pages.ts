@@ -92,6 +92,22 @@ export function subscriptionPageTests(suite: Suite): void {
       await subscription.stop();
     });
 
+    suite.test('says it is caught up with an empty page when a full page ended at the head', async (f) => {
+      const store = await f.store();
+      await store.append('wanted-1', someEvents(4, 'Wanted'));
+      const head = await store.headPosition();
+      const subscription = pages(store, { category: 'wanted', pageSize: 2 });
+      const full = [await subscription.next(), await subscription.next()];
+      expect(full.map((page) => [page.events.length, page.caughtUp])).toEqual([
+        [2, false],
+        [2, false],
+      ]);
+      expect(full[1]!.readThrough).toBe(head);
+      const last = await subscription.next();
+      expect(last).toEqual({ events: [], readThrough: head, caughtUp: true });
+      await subscription.stop();
+    });
+
     suite.test('resumes after a readThrough with exactly the events committed past it', async (f) => {
       const store = await f.store();
       await store.append('wanted-1', someEvents(2, 'Wanted'));
