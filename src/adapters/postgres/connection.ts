@@ -67,8 +67,14 @@ export class PostgresPool {
       client.release();
       return result;
     } catch (error) {
-      client.off('error', ignore);
-      client.release(keepsConnection(error) ? undefined : (error as Error));
+      if (keepsConnection(error)) {
+        client.off('error', ignore);
+        client.release();
+      } else {
+        // Closed: it keeps the listener, since a failed connection may still report its end
+        // (a terminated backend's last words) once it is out of the pool, with no one to hear.
+        client.release(error as Error);
+      }
       throw error;
     }
   }
