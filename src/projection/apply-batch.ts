@@ -49,13 +49,14 @@ export async function applyBatch(
   policy: FailurePolicy,
 ): Promise<BatchOutcome> {
   const session = new BatchSession(projection.name, specs);
-  const parkedStreams = new Set(policy.parkedStreams);
-  await loadDocuments(projection, specs, events, parkedStreams, session, store);
-  return applyLoaded(projection, events, session, parkedStreams, policy);
+  await loadDocuments(projection, specs, events, policy.parkedStreams, session, store);
+  return applyLoaded(projection, events, session, policy);
 }
 
 /** The apply half of a batch, with its documents already in the session (inline projections load synchronously). */
-export function applyLoaded(projection: Projection<any>, events: readonly RecordedEvent[], session: BatchSession, parkedStreams: Set<string>, policy: FailurePolicy): BatchOutcome {
+export function applyLoaded(projection: Projection<any>, events: readonly RecordedEvent[], session: BatchSession, policy: FailurePolicy): BatchOutcome {
+  // The streams parked so far, this batch's included (the policy's set changes only once the batch commits).
+  const parkedStreams = new Set(policy.parkedStreams);
   const park: DeadLetter[] = [];
   const newlyParked = new Set<string>();
   for (const event of events) {

@@ -42,7 +42,7 @@ export function inlineApplier(runners: readonly ProjectionRunner[], readModels: 
       }
       let outcome;
       try {
-        outcome = applyLoaded(projection, handled, session, new Set(runner.parkedStreams), { parkedStreams: runner.parkedStreams, attempts: new Map(), maxAttempts: Infinity });
+        outcome = applyLoaded(projection, handled, session, { parkedStreams: runner.parkedStreams, attempts: new Map(), maxAttempts: Infinity });
       } catch (error) {
         throw error instanceof ApplyFailed ? error.cause : error;
       }

@@ -42,11 +42,6 @@ export class BatchSession implements ProjectionSession {
     if (!this.known.has(key)) this.known.set(key, { document: json === undefined ? null : (JSON.parse(json) as object) });
   }
 
-  /** Whether the batch knows the document already (loaded or written). */
-  knows(collection: string, id: string): boolean {
-    return this.known.has(keyOf(collection, id));
-  }
-
   get<D extends object>(collection: string, id: string): D | undefined {
     this.spec(collection);
     const known = this.known.get(keyOf(collection, id));
