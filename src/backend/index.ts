@@ -14,6 +14,7 @@ export {
   type CommitSignal,
   type Durability,
   type EventLog,
+  type PartitionIndexes,
   type PartName,
   type PreparedAppend,
   type SnapshotStore,
@@ -42,13 +43,13 @@ export { assertPositiveIntegers, takeUrlOptions, type UrlOptionKind, type UrlOpt
 export { backendOfStorageAdapter, type StorageAdapter } from './storage-adapter.js';
 export { EventStore, checkStoreOptions, type EventStoreOptions } from '../core/event-store.js';
 export type { PreparedEvent } from '../core/validate.js';
-export type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInfo } from '../core/types.js';
+export type { AppendResult, DeletedState, Direction, ExpectedRevision, ReplicaLag, StreamInfo } from '../core/types.js';
 // The errors a backend raises itself (others come from the rules and refusals above).
-export { AnnalsError, InvalidArgumentError, NotSupportedError, ReadOnlyStoreError, StoreUnavailableError } from '../core/errors.js';
+export { AnnalsError, InvalidArgumentError, NotSupportedError, ReadOnlyStoreError, StandbyError, StoreUnavailableError } from '../core/errors.js';
 export type { StoredSnapshot } from '../core/snapshot.js';
 // The read-model part: the query store's interface, what its methods take, and the one error it raises.
 export type { KeyedState, ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
-export type { DocumentsRead, InlineApply, InlineHost, InlineReads } from './parts.js';
+export type { DocumentsRead, InlineApply, InlineHost, InlineReads, Replication } from './parts.js';
 export type {
   CollectionSpec,
   DeadLetter,
@@ -56,6 +57,9 @@ export type {
   DocumentPut,
   DocumentWrite,
   FindCursor,
+  GroupKey,
+  GroupMember,
+  GroupMembers,
   IndexDeclarations,
   IndexKind,
   IndexValue,

@@ -1,8 +1,9 @@
 import { NotSupportedError } from '../core/errors.js';
 import type { PreparedEvent } from '../core/validate.js';
-import type { AppendResult, DeletedState, Direction, ExpectedRevision, StreamInfo } from '../core/types.js';
+import type { AppendResult, DeletedState, Direction, ExpectedRevision, ReplicaLag, StreamInfo } from '../core/types.js';
 import type { StoredSnapshot } from '../core/snapshot.js';
 import type { SchemaState } from './migrations.js';
+import type { LogPartition } from '../core/partition.js';
 import type { ReadModelStore, SyncReadModels } from '../readmodel/read-model-store.js';
 import type { CollectionSpec, ProjectionKey } from '../readmodel/types.js';
 
@@ -43,6 +44,38 @@ export interface BackendParts {
   readonly readModels?: ReadModelStore;
   /** Inline projections: code run inside each append's transaction, writing read models in the same database. */
   readonly inline?: InlineHost;
+  /** The server's place in replication, where it may be a read replica (PostgreSQL): a standby refuses writes and consumers. */
+  readonly replication?: Replication;
+  /** The indexes partition reads use; absent where they need none (memory, Redis): preparing them does nothing. */
+  readonly partitions?: PartitionIndexes;
+}
+
+/**
+ * The indexes that make reads of one partition of the log (AllPageQuery's `partition`) cost
+ * what they return rather than the whole log: one per partition count.
+ */
+export interface PartitionIndexes {
+  /**
+   * Makes the index reads of `count` partitions use, unless it is there: idempotent, and safe
+   * when several processes call it at once. `count` is checked by the core (1 to MAX_PARTITIONS).
+   */
+  prepare(count: number): Promise<void>;
+}
+
+/**
+ * Whether the store's server is a standby (a read replica), and how far it lags. A standby can
+ * answer reads of what it has replayed, but cannot write, and cannot vouch for the order of
+ * what the primary has yet to commit: on one, the core refuses appends, deletes, truncation,
+ * snapshots, inline functions and every consumer of the log by position (readAll, subscribe),
+ * with ANNALS_STANDBY, before anything reaches the database.
+ */
+export interface Replication {
+  /** True when the server was a standby when the store was opened (checked once, then). */
+  readonly standby: boolean;
+  /** Where the server is (`host:port`), for messages. */
+  readonly location: string;
+  /** How far the server lags behind its primary now (see ReplicaLag). */
+  lag(): Promise<ReplicaLag>;
 }
 
 /**
@@ -229,6 +262,8 @@ export interface AllPageQuery {
   readonly category?: string;
   /** Only events of these types. */
   readonly types?: readonly string[];
+  /** Only events of streams in this partition (`partitionOf(stream, count) === index`). */
+  readonly partition?: LogPartition;
   /** The most events to return. */
   readonly limit: number;
 }

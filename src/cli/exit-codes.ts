@@ -43,6 +43,8 @@ const BY_ERROR_CODE = {
   ANNALS_CONSISTENCY_TIMEOUT: EXIT.failure,
   // Another process holds the projection's lease: nothing was written.
   ANNALS_PROJECTION_BUSY: EXIT.conflict,
+  // A write or consumer aimed at a read replica: the store's URL must name the primary.
+  ANNALS_STANDBY: EXIT.failure,
 } as const satisfies Record<AnnalsErrorCode, ExitCode>;
 
 export function exitCodeFor(error: unknown): ExitCode {

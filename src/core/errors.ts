@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'ANNALS_LEASE_LOST',
   'ANNALS_CONSISTENCY_TIMEOUT',
   'ANNALS_PROJECTION_BUSY',
+  'ANNALS_STANDBY',
 ] as const;
 
 /**
@@ -379,20 +380,59 @@ export class SchemaVersionError extends AnnalsError {
   }
 }
 
-/** A store whose schema is older than this version needs, opened with `migrate: false` or `readonly`. */
+/**
+ * A store whose schema is older than this version needs (or missing: version 0), opened with
+ * `migrate: false` or `readonly`, or on a PostgreSQL standby, which cannot migrate.
+ */
 export class MigrationRequiredError extends AnnalsError {
   readonly code = 'ANNALS_MIGRATION_REQUIRED';
   constructor(
     /** Where the store is: its path, server or key prefix. */
     readonly location: string,
-    /** The store's schema version. */
+    /** The store's schema version (0: no schema). */
     readonly found: number,
     /** The version this Annals needs. */
     readonly required: number,
+    /** True when the server is a standby (a read replica), which only replays what its primary writes. */
+    readonly standby?: true,
   ) {
     super(
-      `The store at ${location} has schema version ${found}; this version of Annals needs ${required}.`,
-      `Run 'annals migrate --store <url>', or open the store with { migrate: true }.`,
+      `The store at ${location} has schema version ${found}; this version of Annals needs ${required}` +
+        (standby ? `, and the server is a standby (pg_is_in_recovery() is true), which cannot migrate it.` : '.'),
+      standby
+        ? `Open the store on the primary first (it migrates the schema on open, or run 'annals migrate --store <primary url>'), then open it here once the standby has replayed that.`
+        : `Run 'annals migrate --store <url>', or open the store with { migrate: true }.`,
+    );
+  }
+}
+
+/** What a standby refuses: a write, or a consumer of the log by position. */
+export type StandbyRefusal = 'write' | 'consumer';
+
+/**
+ * A call refused because the store was opened on a PostgreSQL standby (a read replica, where
+ * `pg_is_in_recovery()` is true): a write, which a standby cannot make, or a consumer of the
+ * log by position (readAll, subscribe, projections), which a standby cannot serve safely.
+ * Refused before anything reached the database: nothing was read or written.
+ */
+export class StandbyError extends AnnalsError {
+  readonly code = 'ANNALS_STANDBY';
+  constructor(
+    /** What the call tried to do, e.g. `append`, `subscribe`, `commit`. */
+    readonly operation: string,
+    /** The server, as `host:port`. */
+    readonly location: string,
+    /** `'write'`, or `'consumer'` for a read of the log by position. */
+    readonly refusal: StandbyRefusal,
+  ) {
+    super(
+      `Cannot ${operation}: the PostgreSQL server at ${location} is a standby (pg_is_in_recovery() is true)` +
+        (refusal === 'write'
+          ? `, which only replays what its primary writes; nothing was written.`
+          : `. A consumer of the log by position relies on the settled position, which on a standby cannot see the primary's appenders still in flight, ` +
+            `so a consumer there could skip an event that commits later with a smaller position.`),
+      `Open the store on the primary for appends and consumers (readAll, subscribe, projections, read-model writes); ` +
+        `stream reads, getEvent, streamInfo, headPosition and read-model queries work on a standby.`,
     );
   }
 }

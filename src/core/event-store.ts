@@ -1,4 +1,5 @@
-import { DuplicateEventIdError, InvalidArgumentError, NotSupportedError, StoreClosedError } from './errors.js';
+import { assertPartition, assertPartitionCount } from './partition.js';
+import { DuplicateEventIdError, InvalidArgumentError, NotSupportedError, StandbyError, StoreClosedError, type StandbyRefusal } from './errors.js';
 import type {
   AppendOptions,
   AppendRequest,
@@ -8,6 +9,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  ReplicaLag,
   StreamInfo,
   SubscribeOptions,
   TruncateStreamOptions,
@@ -99,7 +101,8 @@ export interface StoreCapabilities extends Capabilities {
 /**
  * The event store: one contract over every backend. It validates input before the
  * backend sees it, pages reads, and runs subscriptions; the backend's parts only talk to
- * their database.
+ * their database. On a standby (a PostgreSQL read replica; see the backend's `replication`
+ * part), writes and consumers of the log by position throw StandbyError at the call.
  */
 export class EventStore {
   /** The variants of append, delete and truncate the store supports, and whether others' commits wake it. */
@@ -156,6 +159,21 @@ export class EventStore {
   }
 
   /**
+   * Makes the index that reads of one partition out of `count` (the `partition` option of readAll,
+   * subscribe and subscribePages) use on SQLite and PostgreSQL, so that each costs what it
+   * returns rather than a walk of the whole log. Idempotent, and safe when several processes
+   * call it at once; on PostgreSQL the index is built without blocking appends (CONCURRENTLY),
+   * which can take a while on a long log. Partition reads are correct without it. Memory and
+   * Redis need no index: it does nothing there.
+   * @throws InvalidArgumentError when `count` is not an integer from 1 to MAX_PARTITIONS (1024).
+   */
+  async preparePartitions(count: number): Promise<void> {
+    this.assertOpen('preparePartitions', 'write');
+    const checked = assertPartitionCount(count);
+    await this.impl.parts.partitions?.prepare(checked);
+  }
+
+  /**
    * Runs `apply` inside every later append's transaction, after the append has written its events
    * and before it commits, with them decoded and `headBefore` (see InlineApply: a checkpoint at or
    * past it covers every event before the append); a throw fails the append and writes nothing.
@@ -164,7 +182,7 @@ export class EventStore {
    * @throws NotSupportedError when the backend cannot run code inside its appends (Redis).
    */
   attachInline(apply: InlineFunction): InlineAttachment {
-    this.assertOpen('attachInline');
+    this.assertOpen('attachInline', 'write');
     const host = requirePart(this.impl, 'inline');
     const { reads, settled } = apply;
     const run: InlineApply = Object.assign(
@@ -208,7 +226,7 @@ export class EventStore {
    * leaves nothing written.
    */
   async append(stream: string, events: readonly EventInput[], options?: AppendOptions): Promise<AppendResult> {
-    this.assertOpen('append');
+    this.assertOpen('append', 'write');
     const { expectedRevision } = optionsObject('append options', options);
     const request = { stream, events, expectedRevision };
     // Without schemas, no await: an append stays one step from the call to the backend.
@@ -220,7 +238,7 @@ export class EventStore {
 
   /** Appends to several streams atomically: every part is written, or none is. */
   async appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
-    this.assertOpen('appendMany');
+    this.assertOpen('appendMany', 'write');
     if (!Array.isArray(requests) || requests.length === 0) {
       throw new InvalidArgumentError('requests', requests, 'a non-empty array of { stream, events, expectedRevision }');
     }
@@ -287,18 +305,19 @@ export class EventStore {
    * short, so events committed meanwhile may be included; to follow new events, use `subscribe`.
    */
   readAll(readOptions?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    this.assertOpen('readAll');
+    this.assertOpen('readAll', 'consumer');
     const options = optionsObject('readAll options', readOptions);
     const start = assertCount('after', options.after, 0) ?? 0;
     const category = assertCategory(options.category);
     const types = assertTypes(options.types);
+    const partition = assertPartition(options.partition);
     const maxCount = assertCount('maxCount', options.maxCount, 0) ?? Infinity;
     const pageSize = assertCount('pageSize', options.pageSize, 1) ?? this.pageSize;
     const { log } = this;
     return this.pages(maxCount, pageSize, () => {
       let after = start;
       return async (limit) => {
-        const { events } = await log.readAllPage({ after, category, types, limit });
+        const { events } = await log.readAllPage({ after, category, types, partition, limit });
         const last = events[events.length - 1];
         if (last) after = last.position;
         return events;
@@ -341,7 +360,7 @@ export class EventStore {
   }
 
   private subscription(operation: string, subscribeOptions: SubscribeOptions | undefined): [SubscriptionQuery, AbortSignal] {
-    this.assertOpen(operation);
+    this.assertOpen(operation, 'consumer');
     const options = optionsObject(`${operation} options`, subscribeOptions);
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
       throw new InvalidArgumentError('signal', options.signal, 'an AbortSignal (from an AbortController)');
@@ -350,6 +369,7 @@ export class EventStore {
       after: assertCount('after', options.after, 0) ?? 0,
       category: assertCategory(options.category),
       types: assertTypes(options.types),
+      partition: assertPartition(options.partition),
       pageSize: assertCount('pageSize', options.pageSize, 1) ?? this.pageSize,
     };
     return [query, options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal];
@@ -391,7 +411,7 @@ export class EventStore {
    * @throws WrongExpectedRevisionError when the stream does not match `expectedRevision`.
    */
   async deleteStream(stream: string, deleteOptions?: DeleteStreamOptions): Promise<void> {
-    this.assertOpen('deleteStream');
+    this.assertOpen('deleteStream', 'write');
     const options = optionsObject('deleteStream options', deleteOptions);
     assertStreamName(stream);
     const mode = options.mode ?? 'soft';
@@ -408,7 +428,7 @@ export class EventStore {
    * one, InvalidArgumentError for `before` past the stream's revision + 1.
    */
   async truncateStream(stream: string, options: TruncateStreamOptions): Promise<void> {
-    this.assertOpen('truncateStream');
+    this.assertOpen('truncateStream', 'write');
     assertStreamName(stream);
     const before = assertCount('before', optionsObject('truncateStream options', options).before, 0);
     if (before === undefined) throw new InvalidArgumentError('before', undefined, 'the first revision to keep (an integer >= 0)');
@@ -423,7 +443,7 @@ export class EventStore {
    * truncated away); deleting the stream or truncating past the revision removes the snapshot.
    */
   async saveSnapshot(stream: string, snapshot: SnapshotInput<unknown>): Promise<void> {
-    this.assertOpen('saveSnapshot');
+    this.assertOpen('saveSnapshot', 'write');
     assertStreamName(stream);
     const snapshots = requirePart(this.impl, 'snapshots');
     const prepared = prepareSnapshot(snapshot);
@@ -447,6 +467,28 @@ export class EventStore {
     const info = await this.log.streamInfo(stream);
     const stale = !info.exists || stored.revision < info.truncatedBefore || stored.revision > info.revision;
     return stale ? undefined : decodeSnapshot(stored);
+  }
+
+  /**
+   * How far the store's server lags behind the primary it replicates: on a PostgreSQL standby,
+   * the bytes of log received and not yet replayed, and how old the last replayed change is
+   * while some wait (see ReplicaLag). `{ standby: false, seconds: 0 }` on a primary and on
+   * backends without replicas.
+   */
+  async replicaLag(): Promise<ReplicaLag> {
+    this.assertOpen('replicaLag');
+    const replication = this.impl.parts.replication;
+    return replication ? replication.lag() : { standby: false, seconds: 0 };
+  }
+
+  /**
+   * Throws StandbyError (ANNALS_STANDBY) when the store was opened on a standby (a read
+   * replica), which refuses writes and consumers of the log; does nothing otherwise. For code
+   * that will write or consume later, to refuse at its start (runProjections does).
+   * @param operation What the caller is about to do, for the message, e.g. `'runProjections'`.
+   */
+  assertPrimary(operation: string): void {
+    this.assertOpen(operation, 'consumer');
   }
 
   /** Closes the backend; subscriptions end and every later call throws ANNALS_STORE_CLOSED. */
@@ -480,8 +522,11 @@ export class EventStore {
     return { ...request, events: (await applySchemas(this.schemas, stream, request.events)) as EventInput[] };
   }
 
-  private assertOpen(operation: string): void {
+  /** Throws when the store is closed, or, for a write or a consumer, when it is on a standby. */
+  private assertOpen(operation: string, refusal?: StandbyRefusal): void {
     if (this.closed) throw new StoreClosedError(operation);
+    const replication = refusal && this.impl.parts.replication;
+    if (replication && replication.standby) throw new StandbyError(operation, replication.location, refusal);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { LogPartition } from './partition.js';
 import type { CommitSignal, EventLog, StoredEvent } from '../backend/parts.js';
 import { retryWhileUnavailable } from './retry.js';
 import type { RecordedEvent } from './types.js';
@@ -29,6 +30,7 @@ export interface SubscriptionQuery {
   readonly after: number;
   readonly category: string | undefined;
   readonly types: readonly string[] | undefined;
+  readonly partition: LogPartition | undefined;
   readonly pageSize: number;
 }
 
@@ -49,7 +51,7 @@ interface StoredPage {
  */
 async function* storedPages(source: SubscriptionSource, query: SubscriptionQuery, signal: AbortSignal): AsyncGenerator<StoredPage> {
   const { log, commits, wakeup } = source;
-  const { category, types, pageSize } = query;
+  const { category, types, partition, pageSize } = query;
   const stopWatching = commits?.watch(() => wakeup.bump());
   try {
     let after = query.after;
@@ -58,7 +60,7 @@ async function* storedPages(source: SubscriptionSource, query: SubscriptionQuery
     let behind = false;
     while (!signal.aborted) {
       const seen = wakeup.generation;
-      const page = await retryWhileUnavailable(() => log.readAllPage({ after, category, types, limit: pageSize }), signal);
+      const page = await retryWhileUnavailable(() => log.readAllPage({ after, category, types, partition, limit: pageSize }), signal);
       if (page === undefined || signal.aborted) return;
       const caughtUp = page.events.length < pageSize;
       const readThrough = Math.max(after, page.readThrough);

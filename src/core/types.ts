@@ -1,3 +1,4 @@
+import type { LogPartition } from './partition.js';
 /** A value that survives a JSON round trip unchanged (undefined object properties are left out). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue | undefined };
 /** A JSON object; properties whose value is undefined are left out, as JSON.stringify does. */
@@ -104,6 +105,8 @@ export interface ReadAllOptions {
   readonly category?: string;
   /** Only events of these types. */
   readonly types?: readonly string[];
+  /** Only events of streams in this partition of the log (see `partitionOf`). */
+  readonly partition?: LogPartition;
   /** Stop after this many events. Default: no limit. */
   readonly maxCount?: number;
   /** Events fetched from the database per page (tuning). Default: the store's page size. */
@@ -118,6 +121,8 @@ export interface SubscribeOptions {
   readonly category?: string;
   /** Only events of these types. */
   readonly types?: readonly string[];
+  /** Only events of streams in this partition of the log (see `partitionOf`): one member's share of a consumer group. */
+  readonly partition?: LogPartition;
   /** Ends the subscription: the iterator returns. */
   readonly signal?: AbortSignal;
   /** Events fetched from the database per page (tuning). Default: the store's page size. */
@@ -159,4 +164,28 @@ export interface DeleteStreamOptions {
 export interface TruncateStreamOptions {
   /** Revisions below this are removed; the stream's revision counter is unchanged. */
   readonly before: number;
+}
+
+/**
+ * How far a store's server lags behind the primary it replicates (`EventStore.replicaLag()`).
+ * On a primary, and on backends without replicas (memory, SQLite, Redis): `{ standby: false,
+ * seconds: 0 }`.
+ */
+export interface ReplicaLag {
+  /** True when the server is a standby (a read replica replaying a primary's log), as it says now. */
+  readonly standby: boolean;
+  /**
+   * How old the newest replayed change is, in seconds, while the standby has received changes it
+   * has not replayed yet: the time since the primary committed the last transaction it replayed.
+   * 0 when it has replayed everything it received (even if the primary has been idle for long),
+   * and on a primary.
+   */
+  readonly seconds: number;
+  /**
+   * Bytes of the primary's log the standby has received but not replayed yet; 0 on a primary.
+   * Absent where the server cannot tell (a standby fed from an archive rather than a stream).
+   */
+  readonly bytes?: number;
+  /** When the primary committed the last transaction the standby replayed; absent on a primary, and before a standby has replayed one since it started. */
+  readonly lastReplayAt?: Date;
 }

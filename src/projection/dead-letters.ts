@@ -5,7 +5,9 @@ import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import type { DeadLetter } from '../readmodel/types.js';
 import { checkpointMoved, commitUnparking, readDeadLetters, underLease, type DeadLetterTarget, type HeldLease } from './dead-letter-target.js';
 import type { Projection } from './define-projection.js';
-import { keyInUse } from './key-in-use.js';
+import { keysInUse } from './key-in-use.js';
+import { partitionKeys } from './partitions.js';
+import { generationsOf } from './generations.js';
 import { checkRunnerOptions } from './options.js';
 import { retryParked, type RetryDeadLettersResult } from './retry-parked.js';
 import type { ProjectionRunner } from './runner.js';
@@ -66,8 +68,11 @@ export async function listDeadLetters(readModels: ReadModelStore, projection: Pr
   const limit = options.limit ?? 100;
   if (!Number.isSafeInteger(after) || after < 0) throw new InvalidArgumentError('after', after, 'a position: an integer >= 0');
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new InvalidArgumentError('limit', limit, 'an integer from 1 to 10,000');
-  const { key } = await keyInUse(readModels, projection);
-  return readModels.deadLetters(key, after, limit);
+  const { keys } = await keysInUse(readModels, projection);
+  if (keys.length === 1) return readModels.deadLetters(keys[0]!, after, limit);
+  // A partitioned projection's letters, merged in position order, each with its partition.
+  const pages = await Promise.all(keys.map(async (key) => (await readModels.deadLetters(key, after, limit)).map((letter) => ({ ...letter, partition: key.partition }))));
+  return pages.flat().sort((a, b) => a.position - b.position).slice(0, limit);
 }
 
 /**
@@ -88,8 +93,8 @@ export async function listDeadLetters(readModels: ReadModelStore, projection: Pr
 export async function retryDeadLetters(events: EventStore, projection: Projection<any>, options: RetryDeadLettersOptions = {}): Promise<RetryDeadLettersResult> {
   const { owner, leaseTtlMs } = checkRunnerOptions({ owner: options.owner, leaseTtlMs: options.leaseTtlMs });
   const streams = checkStreams(options.streams);
-  const target = await targetOf(events, projection, options.readModels);
-  return underLease(target, 'retry dead letters', owner, leaseTtlMs, (lease) => retryParked(target, lease, streams));
+  const targets = await targetsOf(events, projection, options.readModels);
+  return sumRetries(await eachWithLetters(targets, (target) => underLease(target, 'retry dead letters', owner, leaseTtlMs, (lease) => retryParked(target, lease, streams))));
 }
 
 /**
@@ -101,24 +106,29 @@ export async function retryDeadLetters(events: EventStore, projection: Projectio
 export async function dropDeadLetters(events: EventStore, projection: Projection<any>, options: DropDeadLettersOptions): Promise<DropDeadLettersResult> {
   const { owner, leaseTtlMs } = checkRunnerOptions({ owner: options?.owner, leaseTtlMs: options?.leaseTtlMs });
   const select = checkDropSelection(options);
-  const target = await targetOf(events, projection, options.readModels);
-  return underLease(target, 'drop dead letters', owner, leaseTtlMs, (lease) => dropParked(target, lease, select));
+  const targets = await targetsOf(events, projection, options.readModels);
+  return sumDrops(await eachWithLetters(targets, (target) => underLease(target, 'drop dead letters', owner, leaseTtlMs, (lease) => dropParked(target, lease, select))));
 }
 
-/** `retryDeadLetters` through this process's runner of the projection: between its batches, under its lease when it holds it. */
-export async function retryWithRunner(events: EventStore, runner: ProjectionRunner, selection: RetryDeadLettersSelection = {}): Promise<RetryDeadLettersResult> {
+/**
+ * `retryDeadLetters` through this process's runners of the projection: each partition run here
+ * between its runner's batches, under its lease when it holds it; then a partition no runner
+ * here runs, under a lease taken for the operation (ProjectionBusyError while another member
+ * holds it: retry from that member too).
+ */
+export async function retryWithRunners(events: EventStore, running: RunningHere, selection: RetryDeadLettersSelection = {}): Promise<RetryDeadLettersResult> {
   const streams = checkStreams(selection.streams);
   const { owner, leaseTtlMs } = checkRunnerOptions({});
-  const target = runnerTarget(events, runner);
-  return underLease(target, 'retry dead letters', owner, leaseTtlMs, (lease) => retryParked(target, lease, streams));
+  const targets = await runnerTargets(events, running);
+  return sumRetries(await eachWithLetters(targets, (target) => underLease(target, 'retry dead letters', owner, leaseTtlMs, (lease) => retryParked(target, lease, streams))));
 }
 
-/** `dropDeadLetters` through this process's runner of the projection. */
-export async function dropWithRunner(events: EventStore, runner: ProjectionRunner, selection: DropDeadLettersSelection): Promise<DropDeadLettersResult> {
+/** `dropDeadLetters` through this process's runners of the projection, as `retryWithRunners`. */
+export async function dropWithRunners(events: EventStore, running: RunningHere, selection: DropDeadLettersSelection): Promise<DropDeadLettersResult> {
   const select = checkDropSelection(selection);
   const { owner, leaseTtlMs } = checkRunnerOptions({});
-  const target = runnerTarget(events, runner);
-  return underLease(target, 'drop dead letters', owner, leaseTtlMs, (lease) => dropParked(target, lease, select));
+  const targets = await runnerTargets(events, running);
+  return sumDrops(await eachWithLetters(targets, (target) => underLease(target, 'drop dead letters', owner, leaseTtlMs, (lease) => dropParked(target, lease, select))));
 }
 
 async function dropParked(target: DeadLetterTarget, lease: HeldLease, select: (letter: DeadLetter) => boolean): Promise<DropDeadLettersResult> {
@@ -141,17 +151,68 @@ async function dropParked(target: DeadLetterTarget, lease: HeldLease, select: (l
   }
 }
 
-async function targetOf(events: EventStore, projection: Projection<any>, readModels: ReadModelStore | undefined): Promise<DeadLetterTarget> {
+/** The state rows a dead-letter operation works on: one per partition (one for a projection that is not partitioned). */
+async function targetsOf(events: EventStore, projection: Projection<any>, readModels: ReadModelStore | undefined): Promise<DeadLetterTarget[]> {
   if (typeof projection !== 'object' || projection === null || !(projection.specs instanceof Map)) {
     throw new InvalidArgumentError('projection', projection, 'a projection made by defineProjection, streamProjection, keyedProjection or defineReactor');
   }
   const store = readModels ?? events.readModelStore();
-  const { key, specs } = await keyInUse(store, projection);
-  return { events, store, projection, key, specs };
+  const { keys, specs } = await keysInUse(store, projection);
+  return keys.map((key) => ({ events, store, projection, key, specs }));
 }
 
-function runnerTarget(events: EventStore, runner: ProjectionRunner): DeadLetterTarget {
-  return { events, store: runner.readModelStore, projection: runner.projection, key: runner.key, specs: runner.specs, runner };
+/**
+ * Runs the operation on each target with dead letters, one after another (a partition with none
+ * needs no lease, so a group's running members are not disturbed for it); the one target of a
+ * projection that is not partitioned is always run.
+ */
+export async function eachWithLetters<T>(targets: readonly DeadLetterTarget[], operation: (target: DeadLetterTarget) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (const target of targets) {
+    if (targets.length > 1 && (await target.store.deadLetters(target.key, 0, 1)).length === 0) continue;
+    results.push(await operation(target));
+  }
+  return results;
+}
+
+/** The retries of several partitions, as one result. */
+export function sumRetries(results: readonly RetryDeadLettersResult[]): RetryDeadLettersResult {
+  return {
+    applied: results.reduce((sum, result) => sum + result.applied, 0),
+    missing: results.reduce((sum, result) => sum + result.missing, 0),
+    streams: results.flatMap((result) => result.streams),
+    failed: results.flatMap((result) => result.failed),
+    stillParked: results.reduce((sum, result) => sum + result.stillParked, 0),
+  };
+}
+
+/** The drops of several partitions, as one result. */
+export function sumDrops(results: readonly DropDeadLettersResult[]): DropDeadLettersResult {
+  return { dropped: results.reduce((sum, result) => sum + result.dropped, 0), streams: results.flatMap((result) => result.streams) };
+}
+
+/** A projection this process runs: its read models, the generation its runners build, and its runners (a group member's: those of its partitions, maybe none). */
+export interface RunningHere {
+  readonly projection: Projection<any>;
+  readonly store: ReadModelStore;
+  /** Undefined before the runners learnt it: the generation a runner started now would build. */
+  readonly generation: number | undefined;
+  readonly runners: readonly ProjectionRunner[];
+}
+
+/**
+ * The targets of a projection run here: each of its partitions at the runners' generation,
+ * with this process's runner of it where there is one.
+ */
+async function runnerTargets(events: EventStore, { projection, store, generation, runners }: RunningHere): Promise<DeadLetterTarget[]> {
+  const { current } = generation === undefined ? await generationsOf(store, projection) : { current: generation };
+  const targets: DeadLetterTarget[] = partitionKeys(projection, current).map((key) => {
+    const runner = runners.find((candidate) => candidate.partition === key.partition && candidate.generation === key.version);
+    return { events, store, projection, key, specs: projection.specsAt(key.version), ...(runner ? { runner } : {}) };
+  });
+  // The partitions run here first: a partition another member holds refuses (ProjectionBusyError)
+  // only after this member's own are done.
+  return [...targets.filter((target) => target.runner !== undefined), ...targets.filter((target) => target.runner === undefined)];
 }
 
 function checkStreams(streams: readonly string[] | undefined): ReadonlySet<string> | undefined {

@@ -5,6 +5,7 @@ import { assertProjectionName, assertProjectionVersion, collectionSpec } from '.
 import { firstGeneration } from './generations.js';
 import type { CollectionSpec, IndexDeclarations } from '../readmodel/types.js';
 import type { ProjectionSession } from './session.js';
+import { checkPartitions, type PartitionDeclaration, type Partitioning } from './partitions.js';
 
 /** A document a projection reads while it applies an event: its collection (by the projection's name for it) and id. */
 export interface DocumentRef {
@@ -45,10 +46,18 @@ export interface ProjectionDefinition<E extends RecordedEvent = RecordedEvent> {
   readonly load?: (event: E) => DocumentRef | readonly DocumentRef[] | undefined;
   /** Applies one event to the read model through the session: synchronous, no I/O of its own. */
   readonly apply: (event: E, session: ProjectionSession) => void;
+  /**
+   * Splits the projection into partitions that a consumer group shares: every process that runs
+   * it joins the group and applies some of the partitions (see docs/scaling.md). Runs async only.
+   * Default: not partitioned (one runner at a time applies every event).
+   */
+  readonly partitions?: PartitionDeclaration<E>;
 }
 
 /** A projection, checked, with its collections' specs. */
-export interface Projection<E extends RecordedEvent = RecordedEvent> extends ProjectionDefinition<E> {
+export interface Projection<E extends RecordedEvent = RecordedEvent> extends Omit<ProjectionDefinition<E>, 'partitions'> {
+  /** Its partitions, checked; undefined when it is not partitioned. */
+  readonly partitions?: Partitioning;
   /** The projection's collections: name → spec, at its version's first generation (the declared indexes are the same in every generation). */
   readonly specs: ReadonlyMap<string, CollectionSpec>;
   /** The collections' specs at a generation (see generations.ts). */
@@ -67,6 +76,7 @@ export function defineProjection<E extends RecordedEvent = RecordedEvent>(defini
   assertProjectionVersion(definition.version);
   if (typeof definition.apply !== 'function') throw new InvalidArgumentError(`apply of projection "${name}"`, definition.apply, 'a function (event, session) => void');
   if (definition.load !== undefined && typeof definition.load !== 'function') throw new InvalidArgumentError(`load of projection "${name}"`, definition.load, 'a function (event) => { collection, id } | list | undefined');
+  const partitions = checkPartitions(name, definition.partitions);
   const handles = definition.handles ?? {};
   const selection: EventSelection = { category: assertCategory(handles.category), types: assertTypes(handles.types) };
   const collections = definition.collections;
@@ -82,5 +92,5 @@ export function defineProjection<E extends RecordedEvent = RecordedEvent>(defini
     }
     return specs;
   };
-  return Object.freeze({ ...definition, handles: selection, specs: specsAt(firstGeneration(definition.version)), specsAt });
+  return Object.freeze({ ...definition, partitions, handles: selection, specs: specsAt(firstGeneration(definition.version)), specsAt });
 }

@@ -2,9 +2,11 @@ export { defineProjection, type CollectionDeclaration, type DocumentRef, type Ev
 export type { ProjectionSession } from './session.js';
 export { keyedProjection, streamProjection, type KeyedProjectionDefinition, type StreamProjectionDefinition } from './shapes.js';
 export { runProjections, RunningProjections, type ProjectionRegistration, type RunProjectionsOptions } from './run-projections.js';
-export { ProjectionRunner, type RunnerError, type RunnerState } from './runner.js';
+export { ProjectionRunner, type RunnerError, type RunnerPlacement, type RunnerState } from './runner.js';
+export { GroupMembership, assignedPartitions } from './group.js';
+export { DEFAULT_PARTITION_COUNT, type PartitionDeclaration, type Partitioning } from './partitions.js';
 export { DEFAULT_LEASE_TTL_MS, type RunnerOptions } from './options.js';
-export { projectionStatus, type ProjectionLag, type ProjectionLease, type ProjectionStatus } from './status.js';
+export { projectionStatus, type MemberStatus, type PartitionStatus, type ProjectionLag, type ProjectionLease, type ProjectionStatus } from './status.js';
 export {
   dropDeadLetters,
   listDeadLetters,

@@ -46,7 +46,7 @@ it("an inline projection's runner applies nothing twice when inline appends move
       };
     },
   });
-  runner = new ProjectionRunner(events, racing, tallies, checkRunnerOptions({ batchSize: 2, leaseTtlMs: 500 }), undefined, true);
+  runner = new ProjectionRunner(events, racing, tallies, checkRunnerOptions({ batchSize: 2, leaseTtlMs: 500 }), { inline: true });
   await runner.prepare();
   runner.start();
   stopping.push(() => runner.stop());

@@ -2,6 +2,7 @@ import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import type { CollectionSpec, ProjectionKey } from '../readmodel/types.js';
 import type { Projection } from './define-projection.js';
 import { generationsOf } from './generations.js';
+import { partitionKeys } from './partitions.js';
 
 /** The state row a projection's runner moves (its checkpoint, lease and dead letters), with its collections. */
 export interface KeyInUse {
@@ -19,4 +20,10 @@ export interface KeyInUse {
 export async function keyInUse(readModels: ReadModelStore, projection: Projection<any>): Promise<KeyInUse> {
   const { current } = await generationsOf(readModels, projection);
   return { key: { projection: projection.name, version: current, partition: 0 }, specs: projection.specsAt(current) };
+}
+
+/** The keys of every partition of the generation a runner started now would build (one key, partition 0, when the projection is not partitioned). */
+export async function keysInUse(readModels: ReadModelStore, projection: Projection<any>): Promise<{ readonly keys: readonly ProjectionKey[]; readonly specs: ReadonlyMap<string, CollectionSpec> }> {
+  const { current } = await generationsOf(readModels, projection);
+  return { keys: partitionKeys(projection, current), specs: projection.specsAt(current) };
 }

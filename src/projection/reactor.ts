@@ -1,3 +1,4 @@
+import { checkPartitions, type PartitionDeclaration } from './partitions.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { RecordedEvent } from '../core/types.js';
 import { assertCategory, assertTypes } from '../core/validate.js';
@@ -22,6 +23,8 @@ export interface ReactorDefinition<E extends RecordedEvent = RecordedEvent> {
   readonly handles?: EventSelection;
   /** The side effect (send a mail, call a service). Awaited, one event at a time, in log order. */
   readonly react: (event: E, context: ReactionContext) => Promise<void>;
+  /** Splits the reactor into partitions that a consumer group shares, as a projection's (see docs/scaling.md). Default: not partitioned. */
+  readonly partitions?: PartitionDeclaration<E>;
 }
 
 /** A reactor: a projection with no read model, whose runner drives side effects. */
@@ -41,11 +44,13 @@ export function defineReactor<E extends RecordedEvent = RecordedEvent>(definitio
   if (typeof definition !== 'object' || definition === null) throw new InvalidArgumentError('reactor', definition, 'an object { name, handles?, react }');
   const name = assertProjectionName(definition.name);
   if (typeof definition.react !== 'function') throw new InvalidArgumentError(`react of reactor "${name}"`, definition.react, 'an async function (event, context) => void');
+  const partitions = checkPartitions(name, definition.partitions);
   const handles = definition.handles ?? {};
   const selection: EventSelection = { category: assertCategory(handles.category), types: assertTypes(handles.types) };
   return Object.freeze({
     name,
     version: 1,
+    partitions,
     handles: selection,
     collections: {},
     apply: () => undefined,

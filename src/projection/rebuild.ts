@@ -6,6 +6,9 @@ import type { Projection } from './define-projection.js';
 import { firstGeneration, generationsOf, versionOf } from './generations.js';
 import { checkRunnerOptions, type RunnerOptions } from './options.js';
 import { ProjectionRunner } from './runner.js';
+import { GroupMembership } from './group.js';
+import { generationCheckpoint, partitionKeys } from './partitions.js';
+import type { ProjectionKey } from '../readmodel/types.js';
 import { checkpointSignal } from './checkpoint-signal.js';
 
 /** How far a rebuild has come, as `onProgress` gets it. */
@@ -64,19 +67,22 @@ export async function rebuildProjection(events: EventStore, projection: Projecti
   const checked = checkRunnerOptions(options);
   const { live, own } = await generationsOf(store, projection);
   const generation = await nextGeneration(store, projection, live, own);
-  const runner = new ProjectionRunner(events, store, projection, checked, generation).start();
-  const timer = reportProgress(events, runner, options, started);
+  // A partitioned projection is built by a group of this process alone: it takes every partition.
+  const runner =
+    projection.partitions === undefined ? new ProjectionRunner(events, store, projection, checked, { generation }).start() : new GroupMembership(events, store, projection, checked, generation).start();
+  const checkpointOf = (version: number) => generationCheckpoint(store, projection, version);
+  const timer = reportProgress(events, generation, () => checkpointOf(generation), options, started);
   try {
     await Promise.race([runner.caughtUp(), aborted(options.signal)]);
     // Catch up with the live generation too (it moves on while the application runs), so the
     // switch never shows readers an older state than the one they saw.
     for (let tries = 0; live !== undefined && tries < 100 && !options.signal?.aborted; tries++) {
-      const [mine, theirs] = await Promise.all([store.state(runner.key), store.state({ ...runner.key, version: live })]);
-      if ((mine?.checkpoint ?? 0) >= (theirs?.checkpoint ?? 0)) break;
+      const [mine, theirs] = await Promise.all([checkpointOf(generation), checkpointOf(live)]);
+      if (mine >= theirs) break;
       await sleep(20);
     }
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('rebuild aborted');
-    const checkpoint = (await store.state(runner.key))?.checkpoint ?? 0;
+    const checkpoint = await checkpointOf(generation);
     if (!(await store.promote(projection.name, generation, live))) {
       throw new InvalidArgumentError('live generation', live, `generation ${live} still live when the rebuild finished, but another rebuild switched it first: run the rebuild again`);
     }
@@ -102,21 +108,28 @@ async function nextGeneration(store: ReadModelStore, projection: Projection<any>
   if (reused === undefined) {
     throw new InvalidArgumentError('projection version', projection.version, `a version with a generation that is not live (version ${projection.version} has used its 100): raise the projection's version`);
   }
-  const key = { projection: projection.name, version: reused, partition: 0 };
   const owner = `rebuild:${process.pid}:${Date.now()}`;
-  const answer = await store.lease(key, owner, 60_000);
-  if (!answer.held) {
-    throw new InvalidArgumentError('generation', reused, `a generation no runner holds (generation ${reused}, to be reused, is held by ${answer.state.owner}): stop that runner, or raise the projection's version`);
+  const held: { key: ProjectionKey; from: number; epoch: number }[] = [];
+  try {
+    for (const key of partitionKeys(projection, reused)) {
+      const answer = await store.lease(key, owner, 60_000);
+      if (!answer.held) {
+        throw new InvalidArgumentError('generation', reused, `a generation no runner holds (generation ${reused}, to be reused, is held by ${answer.state.owner}): stop that runner, or raise the projection's version`);
+      }
+      held.push({ key, from: answer.state.checkpoint, epoch: answer.state.epoch });
+    }
+    await store.drop([...projection.specsAt(reused).values()]);
+    for (const { key, from, epoch } of held) {
+      for (;;) {
+        const letters = await store.deadLetters(key, 0, 1000);
+        if (letters.length === 0) break;
+        await store.removeDeadLetters(key, letters.map((letter) => letter.position));
+      }
+      await store.commit({ key, from, checkpoint: 0, lease: { owner, epoch }, ttlMs: 60_000, writes: [] });
+    }
+  } finally {
+    for (const { key, epoch } of held) await store.release(key, owner, epoch).catch(() => undefined);
   }
-  await store.drop([...projection.specsAt(reused).values()]);
-  for (;;) {
-    const letters = await store.deadLetters(key, 0, 1000);
-    if (letters.length === 0) break;
-    await store.removeDeadLetters(key, letters.map((letter) => letter.position));
-  }
-  const lease = { owner, epoch: answer.state.epoch };
-  await store.commit({ key, from: answer.state.checkpoint, checkpoint: 0, lease, ttlMs: 60_000, writes: [] });
-  await store.release(key, owner, lease.epoch);
   return reused;
 }
 
@@ -131,16 +144,15 @@ export async function dropGeneration(store: ReadModelStore, projection: Projecti
   await store.drop([...projection.specsAt(generation).values()]);
 }
 
-function reportProgress(events: EventStore, runner: ProjectionRunner, options: RebuildOptions, started: number): NodeJS.Timeout | undefined {
+function reportProgress(events: EventStore, generation: number, checkpointNow: () => Promise<number>, options: RebuildOptions, started: number): NodeJS.Timeout | undefined {
   const { onProgress } = options;
   if (onProgress === undefined) return undefined;
   return setInterval(() => {
-    events
-      .headPosition()
-      .then((head) => {
+    Promise.all([events.headPosition(), checkpointNow()])
+      .then(([head, checkpoint]) => {
         const seconds = (Date.now() - started) / 1000;
-        const rate = seconds > 0 ? runner.checkpoint / seconds : 0;
-        onProgress({ generation: runner.generation, checkpoint: runner.checkpoint, head, positionsPerSecond: rate, etaSeconds: rate > 0 ? Math.max(0, head - runner.checkpoint) / rate : undefined });
+        const rate = seconds > 0 ? checkpoint / seconds : 0;
+        onProgress({ generation, checkpoint, head, positionsPerSecond: rate, etaSeconds: rate > 0 ? Math.max(0, head - checkpoint) / rate : undefined });
       })
       .catch(() => undefined);
   }, options.progressIntervalMs ?? 250);

@@ -13,6 +13,7 @@ import { firstGeneration, generationsOf, versionOf } from './generations.js';
 import { afterReadModelWakeups } from './promotion-watch.js';
 import { Turns } from './turns.js';
 import { Wakeup } from '../core/wakeup.js';
+import { partitionOf } from '../core/partition.js';
 
 /** An error a runner met, as status shows it. */
 export interface RunnerError {
@@ -20,6 +21,21 @@ export interface RunnerError {
   readonly message: string;
   /** When it happened. */
   readonly at: Date;
+}
+
+/** Where a runner works: which generation, how, and which partition. */
+export interface RunnerPlacement {
+  /**
+   * The generation to build (a rebuild's, or a group's), kept whatever is live; absent: the one
+   * this version's runners keep up to date (see generations.ts), followed when a rebuild promotes another.
+   */
+  readonly generation?: number;
+  /** True when appends also apply the projection (inline): pages skip what they applied. */
+  readonly inline?: boolean;
+  /** The partition of a partitioned projection this runner applies (its own state row, lease and dead letters). Default 0. */
+  readonly partition?: number;
+  /** The longest a runner standing by waits before it asks for the lease again, in ms (a group's handovers are quick). Default: until the lease expires. */
+  readonly standbyPollMs?: number;
 }
 
 /** What a runner is doing: taking its first steps, following the log, waiting for another's lease, backing off after a failure, or stopped. */
@@ -55,6 +71,11 @@ export class ProjectionRunner {
   /** Batches and the tasks run between them take turns. */
   private readonly turns = new Turns();
 
+  private readonly fixedGeneration: number | undefined;
+  private readonly inline: boolean;
+  /** The partition this runner applies (0 when the projection is not partitioned). */
+  readonly partition: number;
+
   constructor(
     private readonly events: EventStore,
     /** The read models the runner writes. */
@@ -62,15 +83,12 @@ export class ProjectionRunner {
     /** The projection this runner applies. */
     readonly projection: Projection<any>,
     private readonly options: CheckedRunnerOptions,
-    /**
-     * The generation to build (a rebuild's), kept whatever is live; absent: the one this
-     * version's runners keep up to date (see generations.ts), followed when a rebuild promotes another.
-     */
-    private readonly fixedGeneration?: number,
-    /** True when appends also apply the projection (inline): pages skip what they applied. */
-    private readonly inline = false,
+    private readonly placement: RunnerPlacement = {},
   ) {
-    this.generationValue = fixedGeneration ?? firstGeneration(projection.version);
+    this.fixedGeneration = placement.generation;
+    this.inline = placement.inline ?? false;
+    this.partition = placement.partition ?? 0;
+    this.generationValue = this.fixedGeneration ?? firstGeneration(projection.version);
     this.specsValue = projection.specsAt(this.generationValue);
   }
 
@@ -81,7 +99,7 @@ export class ProjectionRunner {
 
   /** The key of the state row this runner moves. */
   get key(): ProjectionKey {
-    return { projection: this.projection.name, version: this.generationValue, partition: 0 };
+    return { projection: this.projection.name, version: this.generationValue, partition: this.partition };
   }
 
   /** The projection's collections at the runner's generation. */
@@ -180,7 +198,7 @@ export class ProjectionRunner {
           this.current = 'standby';
           // Wait for the holder's lease to run out (on the database's clock), then ask again;
           // a rebuild may promote another generation meanwhile.
-          const wait = Math.max(50, Math.min(this.options.leaseTtlMs, answer.state.leaseExpiresAt - answer.now + 20));
+          const wait = Math.max(50, Math.min(this.options.leaseTtlMs, this.placement.standbyPollMs ?? Infinity, answer.state.leaseExpiresAt - answer.now + 20));
           await sleep(wait, undefined, { signal }).catch(() => undefined);
           if (!signal.aborted && (await this.followPromotion())) prepared = false;
           continue;
@@ -297,11 +315,16 @@ export class ProjectionRunner {
     let checkpoint = from;
     try {
       if ((await this.events.headPosition()) <= from) this.markCaughtUp();
-      const query = { after: from, category: handles?.category, types: handles?.types, pageSize: this.options.batchSize, signal };
+      // A partition routed by stream name is filtered by the log (in the database); one routed by
+      // another key is read whole and filtered here.
+      const partitions = this.projection.partitions;
+      const partition = partitions && partitions.key === undefined ? { index: this.partition, count: partitions.count } : undefined;
+      const ownKey = partitions?.key;
+      const query = { after: from, category: handles?.category, types: handles?.types, partition, pageSize: this.options.batchSize, signal };
       // Inline, this process's appends that applied the projection need not wake the runner.
       const pages = this.inline ? this.events.subscribePagesWokenBy(this.unapplied, query) : this.events.subscribePages(query);
       for await (const page of this.turns.each(pages)) {
-        let events = page.events;
+        let events = ownKey === undefined ? page.events : page.events.filter((event) => partitionOf(ownKey(event), partitions!.count) === this.partition);
         if (this.inline) {
           // Appends apply the projection themselves once it is caught up: skip what they did,
           // without a read when this process's own appends did it and have committed.

@@ -2,6 +2,10 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { RecordedEvent } from '../core/types.js';
 import type { IndexDeclarations } from '../readmodel/types.js';
 import { defineProjection, type EventSelection, type Projection } from './define-projection.js';
+import type { PartitionDeclaration } from './partitions.js';
+
+/** A stream projection's partition key: the stream name, which the log filters on itself. */
+const streamName = (event: RecordedEvent): string => event.stream;
 
 /** What `streamProjection` takes: a fold of each stream's events into one document, as a decider's `evolve` folds state. */
 export interface StreamProjectionDefinition<S extends object, E extends RecordedEvent = RecordedEvent> {
@@ -19,6 +23,12 @@ export interface StreamProjectionDefinition<S extends object, E extends Recorded
   readonly initialState: () => S;
   /** The next state after an event (a decider's evolve, given the recorded event's data and type). */
   readonly evolve: (state: S, event: E) => S;
+  /**
+   * Splits it into partitions that a consumer group shares (docs/scaling.md); `{}` for 16. A
+   * partition owns the documents it writes: a keyed projection routes each event by its
+   * document's key unless `key` says otherwise.
+   */
+  readonly partitions?: PartitionDeclaration<E>;
 }
 
 /**
@@ -27,7 +37,9 @@ export interface StreamProjectionDefinition<S extends object, E extends Recorded
  * `evolve` over `{ type, data }` works as it is.
  */
 export function streamProjection<S extends object, E extends RecordedEvent = RecordedEvent>(definition: StreamProjectionDefinition<S, E>): Projection<E> {
-  return keyedProjection<S, E>({ ...definition, key: (event) => event.stream });
+  // Its documents are keyed by stream name: partitions route by it, which the log filters on.
+  const { partitions } = definition;
+  return keyedProjection<S, E>({ ...definition, key: (event) => event.stream, ...(partitions ? { partitions: { ...partitions, key: partitions.key ?? streamName } } : {}) });
 }
 
 /** What `keyedProjection` takes: a fold of events into documents chosen by a key of each event. */
@@ -51,6 +63,8 @@ export function keyedProjection<S extends object, E extends RecordedEvent = Reco
     name: definition.name,
     version: definition.version,
     ...(definition.handles ? { handles: definition.handles } : {}),
+    // Each document is written by one partition: the one its key routes to.
+    ...(definition.partitions ? { partitions: { ...definition.partitions, key: definition.partitions.key === streamName ? undefined : (definition.partitions.key ?? ((event: E) => key(event) ?? '')) } } : {}),
     collections: { [collection]: { indexes: definition.indexes ?? {} } },
     load: (event) => {
       const id = key(event);

@@ -3,6 +3,8 @@ import type { ReadModelStore } from '../readmodel/read-model-store.js';
 import type { Projection } from './define-projection.js';
 import { generationsOf } from './generations.js';
 import type { ProjectionRunner, RunnerError, RunnerState } from './runner.js';
+import type { GroupMembership } from './group.js';
+import { partitionKeys } from './partitions.js';
 
 /** How far a projection is behind the head of the log. */
 export interface ProjectionLag {
@@ -48,32 +50,101 @@ export interface ProjectionStatus {
   readonly deadLetters: number;
   /** When the checkpoint last moved. */
   readonly updatedAt: Date | undefined;
+  /** A partitioned projection's partitions, each with its own checkpoint, lag, lease and dead letters (the figures above are their sums, or the smallest checkpoint). */
+  readonly partitions?: readonly PartitionStatus[];
+  /** A partitioned projection's group members, by id, with their last heartbeat (members gone for over an hour are forgotten). */
+  readonly members?: readonly MemberStatus[];
 }
 
-/** The projection's status, read from the stores (and from this process's runner, when given). */
-export async function projectionStatus(events: EventStore, readModels: ReadModelStore, projection: Projection<any>, runner?: ProjectionRunner): Promise<ProjectionStatus> {
+/** One partition of a partitioned projection. */
+export interface PartitionStatus {
+  /** The partition's number. */
+  readonly partition: number;
+  /** The position the partition's read model covers. */
+  readonly checkpoint: number;
+  /** How far the partition is behind the head. */
+  readonly lag: ProjectionLag;
+  /** Who holds its lease (a member), its epoch, and when it expires. */
+  readonly lease: ProjectionLease;
+  /** Its parked events (counted up to 10,000). */
+  readonly deadLetters: number;
+  /** When its checkpoint last moved. */
+  readonly updatedAt: Date | undefined;
+}
+
+/** A member of a partitioned projection's group. */
+export interface MemberStatus {
+  /** The member's id (its runners' lease owner). */
+  readonly member: string;
+  /** When it joined. */
+  readonly joinedAt: Date;
+  /** Its last heartbeat. */
+  readonly lastHeartbeat: Date;
+  /** False once its heartbeat has expired (killed, paused, cut off): the others take its partitions. */
+  readonly alive: boolean;
+  /** The partitions whose lease it holds now. */
+  readonly partitions: readonly number[];
+}
+
+/** The projection's status, read from the stores (and from this process's runner or group member, when given). */
+export async function projectionStatus(events: EventStore, readModels: ReadModelStore, projection: Projection<any>, running?: ProjectionRunner | GroupMembership): Promise<ProjectionStatus> {
   const { live, current } = await generationsOf(readModels, projection);
-  const generation = runner?.generation ?? current;
-  const key = { projection: projection.name, version: generation, partition: 0 };
-  const [state, head, letters] = await Promise.all([readModels.state(key), events.headPosition(), readModels.deadLetters(key, 0, 10_000)]);
-  const checkpoint = state?.checkpoint ?? 0;
-  let seconds = 0;
-  if (checkpoint < head) {
-    const { category, types } = projection.handles ?? {};
-    for await (const next of events.readAll({ after: checkpoint, category, types, maxCount: 1 })) seconds = Math.max(0, (Date.now() - next.recordedAt.getTime()) / 1000);
-  }
+  const generation = running?.generation ?? current;
+  const head = await events.headPosition();
+  const partitions = await Promise.all(
+    partitionKeys(projection, generation).map(async (key): Promise<PartitionStatus> => {
+      const [state, letters] = await Promise.all([readModels.state(key), readModels.deadLetters(key, 0, 10_000)]);
+      const checkpoint = state?.checkpoint ?? 0;
+      return {
+        partition: key.partition,
+        checkpoint,
+        lag: { positions: Math.max(0, head - checkpoint), seconds: await lagSeconds(events, projection, key.partition, checkpoint, head) },
+        lease: { owner: state?.owner, epoch: state?.epoch ?? 0, expiresAt: state?.owner ? new Date(state.leaseExpiresAt) : undefined },
+        deadLetters: letters.length,
+        updatedAt: state?.updatedAt ? new Date(state.updatedAt) : undefined,
+      };
+    }),
+  );
+  const lowest = partitions.reduce((low, partition) => (partition.checkpoint < low.checkpoint ? partition : low));
+  const latest = Math.max(...partitions.map((partition) => partition.updatedAt?.getTime() ?? 0));
+  const grouped = projection.partitions !== undefined;
   return {
     name: projection.name,
     version: projection.version,
     generation,
     liveGeneration: live,
-    state: runner?.state ?? 'stopped',
-    checkpoint,
+    state: running?.state ?? 'stopped',
+    checkpoint: lowest.checkpoint,
     head,
-    lag: { positions: Math.max(0, head - checkpoint), seconds },
-    lease: { owner: state?.owner, epoch: state?.epoch ?? 0, expiresAt: state?.owner ? new Date(state.leaseExpiresAt) : undefined },
-    lastError: runner?.lastError,
-    deadLetters: letters.length,
-    updatedAt: state?.updatedAt ? new Date(state.updatedAt) : undefined,
+    lag: { positions: lowest.lag.positions, seconds: Math.max(...partitions.map((partition) => partition.lag.seconds)) },
+    // A group's partitions each have their own lease: listed with them.
+    lease: grouped ? { owner: undefined, epoch: 0, expiresAt: undefined } : partitions[0]!.lease,
+    lastError: running?.lastError,
+    deadLetters: Math.min(10_000, partitions.reduce((sum, partition) => sum + partition.deadLetters, 0)),
+    updatedAt: latest > 0 ? new Date(latest) : undefined,
+    ...(grouped ? { partitions, members: await memberStatus(readModels, projection, generation, partitions) } : {}),
   };
+}
+
+/** Seconds since the oldest event of the partition not yet applied was recorded (0 when caught up). */
+async function lagSeconds(events: EventStore, projection: Projection<any>, partition: number, checkpoint: number, head: number): Promise<number> {
+  if (checkpoint >= head) return 0;
+  const { category, types } = projection.handles ?? {};
+  const partitions = projection.partitions;
+  // Routed by stream name: the log reads the partition; by another key: the oldest event of any partition, an upper bound.
+  const filter = partitions !== undefined && partitions.key === undefined ? { partition: { index: partition, count: partitions.count } } : {};
+  let seconds = 0;
+  for await (const next of events.readAll({ after: checkpoint, category, types, ...filter, maxCount: 1 })) seconds = Math.max(0, (Date.now() - next.recordedAt.getTime()) / 1000);
+  return seconds;
+}
+
+async function memberStatus(readModels: ReadModelStore, projection: Projection<any>, generation: number, partitions: readonly PartitionStatus[]): Promise<MemberStatus[]> {
+  const { members, now } = await readModels.groupMembers({ projection: projection.name, version: generation });
+  return members.map((row) => ({
+    member: row.member,
+    joinedAt: new Date(row.joinedAt),
+    lastHeartbeat: new Date(row.heartbeatAt),
+    alive: row.expiresAt > now,
+    partitions: partitions.filter((partition) => partition.lease.owner === row.member && (partition.lease.expiresAt?.getTime() ?? 0) > now).map((partition) => partition.partition),
+  }));
 }

@@ -1,6 +1,8 @@
 import type {
   CollectionSpec,
   DeadLetter,
+  GroupKey,
+  GroupMembers,
   LeaseAnswer,
   ProjectionCommit,
   ProjectionKey,
@@ -78,6 +80,16 @@ export interface ReadModelStore {
   deadLetters(key: ProjectionKey, after: number, limit: number): Promise<DeadLetter[]>;
   /** Removes dead letters by position (a retried or dropped event); returns how many it removed. */
   removeDeadLetters(key: ProjectionKey, positions: readonly number[]): Promise<number>;
+  /**
+   * Records a heartbeat of `member` in the group, joining it when new: its row lasts `ttlMs`
+   * from now on the database's clock. Forgets members expired more than an hour ago. Returns the
+   * members not expired (the caller included), by member id, and the database's clock.
+   */
+  heartbeat(group: GroupKey, member: string, ttlMs: number): Promise<GroupMembers>;
+  /** Removes `member` from the group (a clean leave); missing is fine. */
+  leaveGroup(group: GroupKey, member: string): Promise<void>;
+  /** Every member row the group keeps, expired ones too until forgotten, by member id: for status. */
+  groupMembers(group: GroupKey): Promise<GroupMembers>;
   /** The live version of each named projection (undefined when none was promoted yet). */
   liveVersion(projection: string): Promise<number | undefined>;
   /**
@@ -91,6 +103,12 @@ export interface ReadModelStore {
    * (memory). Runs only while someone watches.
    */
   watch?(listener: () => void): () => void;
+  /**
+   * Throws ANNALS_STANDBY (StandbyError) when the store is on a standby (a PostgreSQL read
+   * replica), where every write is refused; absent where there are none. For code that will
+   * write later, to refuse at its start (runProjections does).
+   */
+  assertPrimary?(operation: string): void;
   /** Releases what the store holds alone (a store sharing the event store's connection releases nothing). */
   close(): Promise<void>;
 }

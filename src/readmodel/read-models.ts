@@ -3,6 +3,7 @@ import type { ReadModelStore } from './read-model-store.js';
 import { checkpointSignal } from '../projection/checkpoint-signal.js';
 import type { Projection } from '../projection/define-projection.js';
 import { generationsOf } from '../projection/generations.js';
+import { generationCheckpoint } from '../projection/partitions.js';
 import { checkFilter, checkFind, nextCursor, type FindOptions, type FindPage, type Where } from './find.js';
 import { assertDocumentId } from './names.js';
 import type { CollectionSpec } from './types.js';
@@ -51,10 +52,9 @@ export class ReadModels {
     return (await this.store.liveVersion(projection.name)) ?? (await generationsOf(this.store, projection)).current;
   }
 
-  /** The checkpoint of the generation queries read (0 when it has none yet). */
+  /** The checkpoint of the generation queries read (0 when it has none yet): a partitioned projection's smallest partition checkpoint. */
   async checkpoint(projection: Projection<any>): Promise<number> {
-    const state = await this.store.state({ projection: projection.name, version: await this.liveGeneration(projection), partition: 0 });
-    return state?.checkpoint ?? 0;
+    return generationCheckpoint(this.store, projection, await this.liveGeneration(projection));
   }
 
   /**

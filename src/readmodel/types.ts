@@ -167,6 +167,38 @@ export interface DeadLetter {
   readonly error: string;
   /** When it was parked, in ms since the epoch (the runner's clock). */
   readonly parkedAt: number;
+  /** Who parked it: the lease holder whose commit parked it (a group member's runner); absent for a commit without a lease. */
+  readonly owner?: string;
+  /** The partition it is parked in: set by `listDeadLetters` for a partitioned projection. */
+  readonly partition?: number;
+}
+
+/** A consumer group: the processes that share one generation of a partitioned projection. */
+export interface GroupKey {
+  /** The projection's name. */
+  readonly projection: string;
+  /** The generation the members build (the `version` of its state rows). */
+  readonly version: number;
+}
+
+/** A member of a consumer group, as its heartbeats recorded it (times in ms since the epoch, on the database's clock). */
+export interface GroupMember {
+  /** The member's id (unique per process and run). */
+  readonly member: string;
+  /** Its first heartbeat. */
+  readonly joinedAt: number;
+  /** Its last heartbeat. */
+  readonly heartbeatAt: number;
+  /** When it stops counting as a member unless it beats again. */
+  readonly expiresAt: number;
+}
+
+/** The members of a group, and the database's clock when it answered. */
+export interface GroupMembers {
+  /** The members, by member id; a heartbeat answer lists only those not expired. */
+  readonly members: readonly GroupMember[];
+  /** The database's clock, in ms since the epoch. */
+  readonly now: number;
 }
 
 /**

@@ -17,7 +17,9 @@ import { codeBlocks, ROOT, type CodeBlock } from './markdown.js';
  *   a database or key prefix of the test's own, query options kept;
  * - `context=<name>`: compiled with the global declarations of test/docs/contexts/<name>.d.ts,
  *   and not run: the adapter guide's excerpts, written against a database client the guide
- *   describes and nobody ships (the tiny adapter of test/fixtures is the runnable one);
+ *   describes and nobody ships (the tiny adapter of test/fixtures is the runnable one), and
+ *   examples that need a PostgreSQL standby (`context=standby`; the integration test of
+ *   standbys makes the same calls against a real one);
  * - `in-class`: the block is a method, compiled as a member of a class holding `client`.
  *
  * A line `console.log(…); // <text>` states its output: the program checks what it prints

@@ -125,6 +125,45 @@ describe('annals projections', () => {
   });
 });
 
+describe('annals projections status of a partitioned projection', () => {
+  it("shows each partition's owner, epoch, checkpoint, lag and dead letters, and the members with their last heartbeat", async () => {
+    await writeFile(
+      join(ws.dir, 'groups.mjs'),
+      `import { streamProjection } from '${annals}';
+export const shares = streamProjection({
+  name: 'shares',
+  version: 1,
+  handles: { category: 'acct' },
+  partitions: { count: 4 },
+  initialState: () => ({ total: 0 }),
+  evolve: (state, event) => ({ total: state.total + event.data.amount }),
+});
+`,
+    );
+    for (let n = 0; n < 8; n++) await append(`acct-${n}`, n + 1);
+    const child = spawn(process.execPath, [RUNNER, ws.storeUrl, join(ws.dir, 'groups.mjs'), 'stay'], { cwd: ws.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const app = new Running(child);
+    await app.waitFor(({ stdout }) => stdout.includes('caught-up'));
+    const status = (args: readonly string[]) => ws.run(['--projections', 'groups.mjs', ...args]);
+    const [json] = jsonLines((await status(['--json', 'projections', 'status', 'shares'])).stdout);
+    const owner = `fixture-${app.pid}`;
+    expect(json).toMatchObject({ name: 'shares', state: 'running', checkpoint: 8, head: 8, lag: { positions: 0 }, deadLetters: 0 });
+    expect(json!.partitions).toEqual(
+      [0, 1, 2, 3].map((partition) => expect.objectContaining({ partition, checkpoint: 8, lag: { positions: 0, seconds: 0 }, lease: { owner, epoch: 1, expiresAt: expect.any(String) }, deadLetters: 0 })),
+    );
+    expect(json!.members).toEqual([expect.objectContaining({ member: owner, alive: true, partitions: [0, 1, 2, 3] })]);
+    const human = (await status(['projections', 'status', 'shares'])).stdout;
+    expect(human).toContain('  checkpoint (lowest partition):  8\n');
+    expect(human).toMatch(new RegExp(`  partition  owner +epoch  checkpoint  lag +dead letters\n  0 +${owner} +1 +8 +caught up +0\n`));
+    expect(human).toMatch(new RegExp(`  member +state  last heartbeat +partitions\n  ${owner} +alive  \\d{4}-[^ ]+ +0,1,2,3\n`));
+    app.kill('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    const [stopped] = jsonLines((await status(['--json', 'projections', 'status', 'shares'])).stdout);
+    // A member that stops releases its leases and leaves the group.
+    expect(stopped).toMatchObject({ state: 'stopped', members: [] });
+  });
+});
+
 describe('annals projections rebuild', () => {
   it('builds the next generation beside the live one and switches to it; dead letters are then those of the new one', async () => {
     await append('acct-1', 1, 2);
@@ -154,14 +193,14 @@ describe('annals dlq', () => {
     const list = await cli(['dlq', 'list', 'tallies']);
     expect(list, list.stderr).toMatchObject({ code: 0 });
     expect(list.stdout.split('\n')).toEqual([
-      expect.stringMatching(/^#4  acct-2  Added  parked \S+Z  [0-9a-f-]{36}$/),
+      expect.stringMatching(/^#4  acct-2  Added  parked \S+Z  [0-9a-f-]{36}  by \S+$/), // the runner's lease owner
       '    Error: refused amount -3',
       expect.stringMatching(/^#5  acct-2  Added  parked /),
       '    parked behind an earlier parked event of the same stream',
       '',
     ]);
     const json = jsonLines((await cli(['--json', 'dlq', 'list', 'tallies', '--after', '4'])).stdout);
-    expect(json).toEqual([expect.objectContaining({ position: 5, stream: 'acct-2', type: 'Added', parkedAt: expect.stringMatching(/Z$/) })]);
+    expect(json).toEqual([expect.objectContaining({ position: 5, stream: 'acct-2', type: 'Added', parkedAt: expect.stringMatching(/Z$/), owner: expect.any(String) })]);
     expect(jsonLines((await cli(['--json', 'projections', 'status', 'tallies'])).stdout)[0]).toMatchObject({ deadLetters: 2, checkpoint: 5 });
 
     // Not fixed yet: it fails again, stays parked, and says so with exit code 1.

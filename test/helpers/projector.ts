@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '../../src/index.js';
 import { ReadModels } from '../../src/readmodel/read-models.js';
 import type { ReadModelStore } from '../../src/readmodel/read-model-store.js';
 import { allDocuments, foldTrails, trailProjection, type Trail } from '../../src/testing/conformance/projections/suite.js';
 import { Worker } from './worker.js';
+import { generationCheckpoint } from '../../src/projection/partitions.js';
 
 /** Bigger runs (ANNALS_SOAK=1) than CI's. */
 export const SOAK = process.env.ANNALS_SOAK === '1';
@@ -16,6 +18,10 @@ export interface ProjectorConfig {
   readonly leaseTtlMs?: number;
   readonly batchSize?: number;
   readonly busyMs?: number;
+  /** Split the projection in this many partitions: the process joins its consumer group. */
+  readonly partitions?: number;
+  /** No `applying` lines. */
+  readonly quiet?: boolean;
 }
 
 /** What the projector reports when stopped. */
@@ -60,12 +66,32 @@ export async function storedTrails(readModels: ReadModelStore): Promise<{ trails
   return { trails, by };
 }
 
-/** The checkpoint of the trail projection (0 before its first commit). */
-export async function trailCheckpoint(readModels: ReadModelStore): Promise<number> {
-  return (await readModels.state({ projection: 'trail', version: 100, partition: 0 }))?.checkpoint ?? 0;
+/** The checkpoint of the trail projection (0 before its first commit); split in `partitions`, the lowest of theirs. */
+export async function trailCheckpoint(readModels: ReadModelStore, partitions?: number): Promise<number> {
+  return generationCheckpoint(readModels, { name: 'trail', ...(partitions ? { partitions: { count: partitions, key: undefined } } : {}) }, 100);
+}
+
+/** Who holds each partition of the split trail projection now (a lease not expired), by partition. */
+export async function partitionHolders(readModels: ReadModelStore): Promise<Map<number, { owner: string; epoch: number; checkpoint: number }>> {
+  const holders = new Map<number, { owner: string; epoch: number; checkpoint: number }>();
+  for (const { key, state } of await readModels.states('trail')) {
+    if (key.version === 100 && state.owner !== undefined && state.leaseExpiresAt > Date.now()) holders.set(key.partition, { owner: state.owner, epoch: state.epoch, checkpoint: state.checkpoint });
+  }
+  return holders;
 }
 
 /** The trails a clean fold of the log up to `checkpoint` gives. */
 export function cleanFold(events: EventStore, checkpoint?: number): Promise<Map<string, Trail>> {
   return foldTrails(events, checkpoint);
+}
+
+/** Polls `probe` every 20 ms until it returns a value, or fails after `timeoutMs` saying what it waited for. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await sleep(20);
+  }
 }

@@ -60,6 +60,16 @@ export function describeWithService(check: ServiceCheck, name: string, body: () 
   const message =
     `${check.spec.name} is not reachable at ${redact(check.url)} (${check.unreachable}). ` +
     `Start it, or set ${check.spec.variable} to its URL.`;
+  describeUnavailable(name, message, check.spec.name, body);
+}
+
+/**
+ * The describe block of tests whose service (or programs) are missing, said in `message`: on CI
+ * (CI=true) they fail, their beforeAll throwing, so a broken service never passes for a green
+ * run; elsewhere they are skipped with a loud warning, and marked with `service` so that the run's
+ * summary (skipped-services-reporter.ts) names every suite skipped so.
+ */
+export function describeUnavailable(name: string, message: string, service: string, body: () => void): void {
   if (requireServices()) {
     describe(name, () => {
       beforeAll(() => {
@@ -70,8 +80,7 @@ export function describeWithService(check: ServiceCheck, name: string, body: () 
     return;
   }
   console.warn(`\n!!! SKIPPED "${name}": ${message} (With CI=true these tests fail instead.)\n`);
-  // The mark lets the run's summary (skipped-services-reporter.ts) name every suite skipped so.
-  describe.skip(`${name} ${skippedMark(check.spec.name)}`, body);
+  describe.skip(`${name} ${skippedMark(service)}`, body);
 }
 
 /** A URL without its password, for messages. */

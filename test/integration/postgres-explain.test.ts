@@ -56,6 +56,20 @@ const READS: readonly { read: string; run: Read; statement: string; table: 'even
     index: 'events_category_position',
   },
   {
+    read: 'readAll by a partition',
+    run: (s) => collect(s.readAll({ partition: { index: 5, count: 16 }, maxCount: 100, pageSize: 100 })),
+    statement: 'read-all-p16',
+    table: 'events',
+    index: 'events_partition_16',
+  },
+  {
+    read: 'readAll by a partition of many (holding cat5-15), a category and types',
+    run: (s) => collect(s.readAll({ partition: { index: 683, count: 1024 }, category: 'cat5', types: ['Type5', 'Type15'], maxCount: 100, pageSize: 100 })),
+    statement: 'read-all-category-types-p1024',
+    table: 'events',
+    index: 'events_partition_1024',
+  },
+  {
     read: 'readStream forwards',
     run: (s) => collect(s.readStream('cat3-123', { fromRevision: 40, maxCount: 20 })),
     statement: 'read-forwards',
@@ -98,6 +112,8 @@ describeWithService(service, 'PostgreSQL indexes', () => {
         FROM generate_series(1, ${EVENTS}) AS g`);
     await admin.query(`INSERT INTO ${s}.streams (stream, revision) SELECT stream, max(revision) FROM ${s}.events GROUP BY stream`);
     await admin.query(`SELECT setval('${s}.positions', ${EVENTS})`);
+    await store.preparePartitions(16);
+    await store.preparePartitions(1024);
     await admin.query(`ANALYZE ${s}.events`);
     await admin.query(`ANALYZE ${s}.streams`);
     const anId = (await admin.query<{ id: string }>(`SELECT id FROM ${s}.events WHERE position = 54321`)).rows[0]!.id;

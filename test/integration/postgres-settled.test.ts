@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import type { EventStore, RecordedEvent, SubscribeOptions } from '../../src/index.js';
+import { partitionOf, type EventStore, type RecordedEvent, type SubscribeOptions, type SubscriptionPage } from '../../src/index.js';
 import { collect } from '../helpers/collect.js';
 import { recordStatements } from '../helpers/pg-statements.js';
 import { appendEventsQuery, postgresService, usePostgres } from '../helpers/postgres.js';
@@ -25,6 +25,20 @@ function follow(store: EventStore, options: SubscribeOptions = {}) {
     for await (const event of store.subscribe({ ...options, signal: controller.signal, pageSize: 5 })) seen.push(event);
   })();
   return { seen, stop: async () => (controller.abort(), await done) };
+}
+
+/** A live page subscription, collecting pages and their events until `stop()`. */
+function followPages(store: EventStore, options: SubscribeOptions) {
+  const pages: SubscriptionPage[] = [];
+  const seen: RecordedEvent[] = [];
+  const controller = new AbortController();
+  const done = (async () => {
+    for await (const page of store.subscribePages({ ...options, signal: controller.signal, pageSize: 5 })) {
+      pages.push(page);
+      seen.push(...page.events);
+    }
+  })();
+  return { pages, seen, stop: async () => (controller.abort(), await done) };
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -225,6 +239,50 @@ describeWithService(service, 'postgres settled order', () => {
     expect(subscription.seen.map((e) => e.position)).toEqual([held.rows[0].out_position, later.position]);
   });
 
+  it('hands a late event to a partition subscription, after the event of its partition that took a later position', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema, pollIntervalMs: 50 });
+    const partition = { index: partitionOf('order-1', 4), count: 4 };
+    const mine = Array.from({ length: 40 }, (_, n) => `order-${n}`).filter((stream) => partitionOf(stream, 4) === partition.index);
+    const others = Array.from({ length: 40 }, (_, n) => `order-${n}`).filter((stream) => partitionOf(stream, 4) !== partition.index);
+    await store.preparePartitions(4);
+    const pages = followPages(store, { partition });
+    const slow = await ctx.client('annals-test-slow-appender');
+    await slow.query('BEGIN');
+    const held = await slow.query(appendEventsQuery(schema, mine[0]!, [event('Placed')]));
+    await store.append(others[0]!, [{ type: 'Placed' }]);
+    const later = await store.append(mine[1]!, [{ type: 'Placed' }]);
+    await store.append(others[1]!, [{ type: 'Placed' }]);
+    await sleep(200);
+    expect(pages.seen).toEqual([]);
+    // Pages came, empty: none read through the held position.
+    for (const page of pages.pages) expect(page.readThrough).toBeLessThan(held.rows[0].out_position);
+    await slow.query('COMMIT');
+    await until(() => pages.seen.length >= 2, 'the held and the later event');
+    await pages.stop();
+    expect(pages.seen.map((e) => e.position)).toEqual([held.rows[0].out_position, later.position]);
+  });
+
+  it('ends no read early when concurrent filtered reads of a fresh store settle the log for each other', async () => {
+    const schema = ctx.schema();
+    const writer = await ctx.open({ schema });
+    for (let n = 0; n < 60; n++) await writer.append(`${n % 2 ? 'order' : 'user'}-${n % 24}`, [{ type: 'Placed' }]);
+    const all = await collect(writer.readAll());
+    for (let round = 0; round < 3; round++) {
+      const reader = await ctx.open({ schema }); // nothing settled yet: every read must settle
+      const reads = [
+        ...Array.from({ length: 16 }, (_, index) => collect(reader.readAll({ partition: { index, count: 16 } }))),
+        collect(reader.readAll({ category: 'order' })),
+        collect(reader.readAll({ types: ['Placed'] })),
+      ];
+      const results = await Promise.all(reads);
+      const [orders, placed] = results.slice(16);
+      expect(results.slice(0, 16).flat().map((e) => e.id).sort(), `round ${round}`).toEqual(all.map((e) => e.id).sort());
+      expect(orders!.map((e) => e.id)).toEqual(all.filter((e) => e.stream.startsWith('order-')).map((e) => e.id));
+      expect(placed!.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    }
+  });
+
   it('hands every event exactly once, in order, to live subscribers while appenders commit in reverse position order', async () => {
     const schema = ctx.schema();
     const store = await ctx.open({ schema, pollIntervalMs: 50 });
@@ -232,6 +290,7 @@ describeWithService(service, 'postgres settled order', () => {
     const clients = await Promise.all(Array.from({ length: 6 }, () => ctx.client()));
     const all = follow(store);
     const filtered = follow(store, { category: 'race' });
+    const partitioned = follow(store, { partition: { index: 1, count: 4 } });
     const ROUNDS = 15;
     const rolledBack = new Set<string>();
     for (let round = 0; round < ROUNDS; round++) {
@@ -256,13 +315,19 @@ describeWithService(service, 'postgres settled order', () => {
     }
     const truth = await collect(writer.readAll());
     const truthFiltered = truth.filter((e) => e.stream.startsWith('race-'));
+    const truthPartitioned = truth.filter((e) => partitionOf(e.stream, 4) === 1);
+    expect(truthPartitioned.length).toBeGreaterThan(0);
     expect(truth.length).toBeGreaterThan(0);
     expect(truth.filter((e) => rolledBack.has(e.id))).toEqual([]);
-    await until(() => all.seen.length >= truth.length && filtered.seen.length >= truthFiltered.length, 'the subscribers to catch up');
+    await until(
+      () => all.seen.length >= truth.length && filtered.seen.length >= truthFiltered.length && partitioned.seen.length >= truthPartitioned.length,
+      'the subscribers to catch up',
+    );
     await sleep(100); // anything more would be a duplicate
-    await Promise.all([all.stop(), filtered.stop()]);
+    await Promise.all([all.stop(), filtered.stop(), partitioned.stop()]);
     expect(all.seen.map((e) => e.id)).toEqual(truth.map((e) => e.id));
     expect(filtered.seen.map((e) => e.id)).toEqual(truthFiltered.map((e) => e.id));
+    expect(partitioned.seen.map((e) => e.id)).toEqual(truthPartitioned.map((e) => e.id));
   });
 
   it('cuts a page at the settled position known before its query, though another read settles further while the query runs', async () => {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, type EventStore } from '../../src/index.js';
 import { postgresService, usePostgres } from '../helpers/postgres.js';
-import { cleanFold, SOAK, startProjector, statusOf, storedTrails, stopProjector, trailCheckpoint } from '../helpers/projector.js';
+import { cleanFold, SOAK, startProjector, statusOf, storedTrails, stopProjector, trailCheckpoint, until } from '../helpers/projector.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 import { createTempDir } from '../helpers/temp-dir.js';
 import { killRunningWorkers, type Worker } from '../helpers/worker.js';
@@ -21,16 +21,6 @@ afterEach(killRunningWorkers);
 afterAll(() => dir.remove());
 
 const KEY = { projection: 'trail', version: 100, partition: 0 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await sleep(10);
-  }
-}
 
 async function pauseRound(events: EventStore, projector: { url: string; schema?: string }, round: number): Promise<void> {
   const readModels = events.readModelStore();

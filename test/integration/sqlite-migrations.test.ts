@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/index.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/adapters/sqlite/index.js';
+import { MIGRATIONS } from '../../src/adapters/sqlite/migrations.js';
+import { keyHash, partitionOf } from '../../src/core/partition.js';
+import { collect } from '../helpers/collect.js';
 import { range } from '../helpers/collect.js';
 import { annalsTables, recordedMigrations, withRawDatabase } from '../helpers/raw-sqlite.js';
 import { createTempDir } from '../helpers/temp-dir.js';
@@ -26,6 +30,7 @@ describe('SQLite: schema migrations', () => {
     expect(annalsTables(file)).toEqual([
       'annals_dead_letters',
       'annals_events',
+      'annals_group_members',
       'annals_live_versions',
       'annals_projections',
       'annals_schema_migrations',
@@ -95,6 +100,39 @@ describe('SQLite: schema migrations', () => {
     const store = await openStore(`sqlite:${file}`, { migrate: false });
     expect(store.schema).toEqual({ version: LATEST_SCHEMA_VERSION, migratedFrom: LATEST_SCHEMA_VERSION });
     await store.append('ok-1', [{ type: 'Opened' }]);
+    await store.close();
+  });
+
+  it('fills the partition hash of every event stored at version 3 when it migrates the file to version 4', async () => {
+    const file = dir.file('version-3.db');
+    const streams = ['order-1', 'user-ünïcødé', 'cart-😀-7', 'x', 'order-2'];
+    withRawDatabase(file, (db) => {
+      for (const { version, sql } of MIGRATIONS.filter((m) => m.version <= 3)) {
+        db.exec(sql);
+        db.exec(`CREATE TABLE IF NOT EXISTS annals_schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+        db.prepare(`INSERT INTO annals_schema_migrations (version, applied_at) VALUES (?, ?)`).run(version, Date.now());
+      }
+      const insert = db.prepare(
+        `INSERT INTO annals_events (id, stream, category, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, 'Old', 'null', '{}', 0)`,
+      );
+      for (let n = 0; n < 40; n++) {
+        const stream = streams[n % streams.length]!;
+        insert.run(randomUUID(), stream, stream.split('-')[0], Math.floor(n / streams.length));
+      }
+    });
+    expect(recordedMigrations(file)).toEqual([1, 2, 3]);
+
+    const store = await openStore(`sqlite:${file}`);
+    expect(store.schema).toEqual({ version: LATEST_SCHEMA_VERSION, migratedFrom: 3 });
+    const rows = withRawDatabase(file, (db) => db.prepare(`SELECT stream, stream_hash FROM annals_events`).all() as { stream: string; stream_hash: number }[]);
+    expect(rows).toHaveLength(40);
+    for (const row of rows) expect(row.stream_hash, row.stream).toBe(keyHash(row.stream));
+    // The old events and a new one are read by partition alike.
+    await store.append('order-1', [{ type: 'New' }]);
+    for (let index = 0; index < 4; index++) {
+      const part = await collect(store.readAll({ partition: { index, count: 4 } }));
+      expect(part.length).toBe([...rows, { stream: 'order-1' }].filter((row) => partitionOf(row.stream, 4) === index).length);
+    }
     await store.close();
   });
 });

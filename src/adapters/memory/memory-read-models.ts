@@ -1,10 +1,14 @@
 import { compareCodePoints, compareIndexValues } from '../../readmodel/documents.js';
+import { FORGET_MEMBERS_AFTER_MS } from '../../readmodel/group-members.js';
 import { LeaseLostError } from '../../core/errors.js';
 import { keyString } from '../../readmodel/key.js';
 import type { KeyedState, ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
   DeadLetter,
+  GroupKey,
+  GroupMember,
+  GroupMembers,
   IndexValue,
   LeaseAnswer,
   ProjectionCommit,
@@ -92,7 +96,7 @@ export class MemoryReadModels implements ReadModelStore, SyncReadModels {
       // One dead letter per position: parking it again replaces it.
       const removed = new Set([...(commit.unpark ?? []), ...park.map((letter) => letter.position)]);
       const letters = (data.deadLetters.get(name) ?? []).filter((letter) => !removed.has(letter.position));
-      letters.push(...park);
+      letters.push(...park.map((letter) => (lease === undefined ? letter : { ...letter, owner: lease.owner })));
       letters.sort((a, b) => a.position - b.position);
       data.deadLetters.set(name, letters);
     }
@@ -154,6 +158,30 @@ export class MemoryReadModels implements ReadModelStore, SyncReadModels {
     return letters.length - kept.length;
   }
 
+  async heartbeat(group: GroupKey, member: string, ttlMs: number): Promise<GroupMembers> {
+    const now = Date.now();
+    const rows = this.groupRows(group);
+    const found = rows.get(member);
+    rows.set(member, { member, joinedAt: found?.joinedAt ?? now, heartbeatAt: now, expiresAt: now + ttlMs });
+    for (const [name, row] of rows) if (row.expiresAt < now - FORGET_MEMBERS_AFTER_MS) rows.delete(name);
+    return { members: sortedMembers(rows).filter((row) => row.expiresAt > now), now };
+  }
+
+  async leaveGroup(group: GroupKey, member: string): Promise<void> {
+    this.groupRows(group).delete(member);
+  }
+
+  async groupMembers(group: GroupKey): Promise<GroupMembers> {
+    return { members: sortedMembers(this.groupRows(group)), now: Date.now() };
+  }
+
+  private groupRows(group: GroupKey): Map<string, GroupMember> {
+    const name = `${group.projection}\u0000${group.version}`;
+    let rows = this.data.members.get(name);
+    if (rows === undefined) this.data.members.set(name, (rows = new Map()));
+    return rows;
+  }
+
   async liveVersion(projection: string): Promise<number | undefined> {
     return this.data.live.get(projection);
   }
@@ -187,6 +215,11 @@ export class MemoryReadModelData {
   readonly keys = new Map<string, ProjectionKey>();
   readonly deadLetters = new Map<string, DeadLetter[]>();
   readonly live = new Map<string, number>();
+  readonly members = new Map<string, Map<string, GroupMember>>();
+}
+
+function sortedMembers(rows: ReadonlyMap<string, GroupMember>): GroupMember[] {
+  return [...rows.values()].sort((a, b) => compareCodePoints(a.member, b.member));
 }
 
 function inRange(value: IndexValue, filter: StoredFilter): boolean {

@@ -6,7 +6,8 @@ import { Watchers } from '../../backend/watchers.js';
  * The PostgreSQL commit signal (its receiving side; announcer.ts sends). One LISTEN connection
  * per store, shared by all its subscribers, opened while anyone watches. It reconnects after
  * the connection drops and then wakes every watcher, so subscribers re-read from their last
- * position: a lost notification delays, never skips. A slow poll wakes them too, as a fallback.
+ * position: a lost notification delays, never skips. A slow poll wakes them too, as a fallback
+ * (and alone on a standby, where LISTEN is refused).
  */
 export class Notifier implements CommitSignal {
   private readonly watchers = new Watchers({ start: () => this.start(), stop: () => this.stop() });
@@ -19,6 +20,8 @@ export class Notifier implements CommitSignal {
     private readonly config: pg.ClientConfig,
     private readonly channel: string,
     private readonly pollIntervalMs: number,
+    /** False where LISTEN is refused (a standby): the poll alone wakes the watchers. */
+    private readonly listen = true,
   ) {}
 
   /** The backend of this store's own LISTEN connection, while connected: its own NOTIFY would only wake itself. */
@@ -44,7 +47,7 @@ export class Notifier implements CommitSignal {
   private start(): void {
     this.poll = setInterval(() => this.wake(), this.pollIntervalMs);
     this.poll.unref();
-    void this.connect(0);
+    if (this.listen) void this.connect(0);
   }
 
   private stop(): void {

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import type { Durability } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
-import { openFailure, toAnnalsError, TRANSIENT } from './errors.js';
+import { openFailure, targetOf, toAnnalsError, TRANSIENT } from './errors.js';
 import type { CheckedPostgresOptions } from './options.js';
-import { migrate } from './migrate.js';
+import { checkOnStandby, migrate } from './migrate.js';
 
 const MAX_TRANSIENT_RETRIES = 3;
 
@@ -79,9 +79,14 @@ export class PostgresPool {
     }
   }
 
-  /** A statement as it is, unnamed and never retried: for what may fail without harm (a NOTIFY). */
+  /**
+   * A statement as it is, unnamed and never retried: for what may fail without harm (a NOTIFY).
+   * Through `onClient`, not pg.Pool's own query: that one drops its error listener when the
+   * statement fails, and a terminated connection may still report its end after that, with no
+   * listener left to hear it (an uncaught error that ends the process).
+   */
   async run(text: string): Promise<void> {
-    await this.pool.query(text);
+    await this.onClient((client) => client.query(text));
   }
 
   async end(): Promise<void> {
@@ -95,11 +100,25 @@ function keepsConnection(error: unknown): boolean {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57P') && !code.startsWith('XX');
 }
 
-/** Connects a pool, migrates the store's schema (or checks it) and reads the server's durability settings. */
-export async function connect(
-  connectionString: string,
-  options: CheckedPostgresOptions,
-): Promise<{ pool: PostgresPool; schema: SchemaState; durability: Durability }> {
+/** What `connect` learns of the server on open, beside the pool. */
+export interface Connected {
+  /** The store's pool. */
+  readonly pool: PostgresPool;
+  /** The schema's version, after migrating it (on a primary). */
+  readonly schema: SchemaState;
+  /** The server's durability settings. */
+  readonly durability: Durability;
+  /** Where the server is (`host:port`), for messages. */
+  readonly location: string;
+  /** True when the server is a standby (`pg_is_in_recovery()`): the schema was only checked, and the store must not write. */
+  readonly standby: boolean;
+}
+
+/**
+ * Connects a pool, migrates the store's schema (or checks it: with `migrate: false`, and always
+ * on a standby, which cannot write) and reads the server's durability settings.
+ */
+export async function connect(connectionString: string, options: CheckedPostgresOptions): Promise<Connected> {
   const config: pg.ClientConfig = {
     connectionString,
     types: typeParsers,
@@ -114,10 +133,15 @@ export async function connect(
   pool.on('error', () => undefined);
   try {
     const client = await pool.connect();
+    // A failure between two statements is the next statement's error (see onClient).
+    client.on('error', () => undefined);
     try {
-      const schema = await migrate(client, options.schema, pg.escapeIdentifier(options.schema), options.migrate);
+      const quoted = pg.escapeIdentifier(options.schema);
+      const { rows } = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+      const standby = rows[0]!.standby;
+      const schema = standby ? await checkOnStandby(client, options.schema, quoted) : await migrate(client, options.schema, quoted, options.migrate);
       const durability = await readDurability(client);
-      return { pool: new PostgresPool(pool, config), schema, durability };
+      return { pool: new PostgresPool(pool, config), schema, durability, location: targetOf(connectionString).location, standby };
     } finally {
       client.release();
     }

@@ -11,6 +11,7 @@ interface LetterRow {
   readonly type: string;
   readonly error: string;
   readonly parked_at: number;
+  readonly owner: string | null;
 }
 
 /** The parked events of each projection key, in the schema's `dead_letters` table, by position. */
@@ -24,16 +25,17 @@ export class DeadLetters {
     this.table = `${quotedSchema}.dead_letters`;
   }
 
-  /** Parks events inside a commit's transaction (a position parked already is replaced). */
-  async park(tx: Transaction, key: ProjectionKey, letters: readonly DeadLetter[]): Promise<void> {
+  /** Parks events inside a commit's transaction (a position parked already is replaced), owned by `owner` (the commit's lease holder; null without a lease). */
+  async park(tx: Transaction, key: ProjectionKey, letters: readonly DeadLetter[], owner: string | null): Promise<void> {
     if (letters.length === 0) return;
     // parked_at is the runner's clock in ms: added to the epoch as an interval, exactly.
     await tx.query(
-      `INSERT INTO ${this.table} (projection, version, partition, position, event_id, stream, type, error, parked_at)
-       SELECT $1, $2, $3, l.position, l.event_id, l.stream, l.type, l.error, 'epoch'::timestamptz + l.parked_at * interval '1 millisecond'
+      `INSERT INTO ${this.table} (projection, version, partition, position, event_id, stream, type, error, parked_at, owner)
+       SELECT $1, $2, $3, l.position, l.event_id, l.stream, l.type, l.error, 'epoch'::timestamptz + l.parked_at * interval '1 millisecond', $10
          FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[]) AS l(position, event_id, stream, type, error, parked_at)
        ON CONFLICT (projection, version, partition, position) DO UPDATE
-         SET event_id = excluded.event_id, stream = excluded.stream, type = excluded.type, error = excluded.error, parked_at = excluded.parked_at`,
+         SET event_id = excluded.event_id, stream = excluded.stream, type = excluded.type, error = excluded.error, parked_at = excluded.parked_at,
+             owner = excluded.owner`,
       [
         ...keyValues(key),
         letters.map((l) => l.position),
@@ -42,6 +44,7 @@ export class DeadLetters {
         letters.map((l) => l.type),
         letters.map((l) => l.error),
         letters.map((l) => l.parkedAt),
+        owner,
       ],
     );
   }
@@ -53,10 +56,13 @@ export class DeadLetters {
   }
 
   async list(key: ProjectionKey, after: number, limit: number): Promise<DeadLetter[]> {
-    const text = `SELECT position, event_id, stream, type, error, ${epochMs('parked_at')} AS parked_at FROM ${this.table}
+    const text = `SELECT position, event_id, stream, type, error, ${epochMs('parked_at')} AS parked_at, owner FROM ${this.table}
                    WHERE ${KEY_MATCHES} AND position > $4 ORDER BY position LIMIT $5`;
     const { rows } = await this.pool.query<LetterRow>(statementName(text), text, [...keyValues(key), after, limit]);
-    return rows.map((row) => ({ position: row.position, eventId: row.event_id, stream: row.stream, type: row.type, error: row.error, parkedAt: row.parked_at }));
+    return rows.map((row) => {
+      const letter = { position: row.position, eventId: row.event_id, stream: row.stream, type: row.type, error: row.error, parkedAt: row.parked_at };
+      return row.owner === null ? letter : { ...letter, owner: row.owner };
+    });
   }
 
   async remove(key: ProjectionKey, positions: readonly number[]): Promise<number> {

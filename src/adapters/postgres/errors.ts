@@ -64,7 +64,7 @@ export function openFailure(error: unknown, connectionString: string): StoreOpen
 }
 
 /** Host, port, database and user as node-postgres reads them from the URL (and its defaults). */
-function targetOf(connectionString: string): { location: string; database: string; user: string } {
+export function targetOf(connectionString: string): { location: string; database: string; user: string } {
   const url = new URL(connectionString);
   const host = url.searchParams.get('host') ?? (decodeURIComponent(url.hostname) || 'localhost');
   const user = decodeURIComponent(url.username) || process.env.PGUSER || process.env.USER || '';

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { MigrationRequiredError } from '../../core/errors.js';
 import { latestVersion, pendingMigrations, type SchemaState } from '../../backend/migrations.js';
 import { migrations } from './migrations/index.js';
 
@@ -28,6 +29,19 @@ export async function migrate(client: pg.PoolClient, schema: string, quoted: str
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * On a standby, which cannot write: checks the schema without a lock or a transaction of its
+ * own. One older than these migrations (or missing) must be migrated on the primary first.
+ */
+export async function checkOnStandby(client: pg.PoolClient, schema: string, quoted: string): Promise<SchemaState> {
+  const all = migrations(quoted);
+  const location = `schema "${schema}"`;
+  const found = await currentVersion(client, schema, quoted);
+  if (found < latestVersion(all)) throw new MigrationRequiredError(location, found, latestVersion(all), true);
+  pendingMigrations(location, found, all, false); // a newer schema than these migrations know: ANNALS_SCHEMA_VERSION
+  return { version: found, migratedFrom: found };
 }
 
 async function currentVersion(client: pg.PoolClient, schema: string, quoted: string): Promise<number> {

@@ -27,6 +27,6 @@ async function open(url: string, options: PostgresStoreOptions): Promise<[Postgr
   // Every option is checked before anything connects.
   const checked = checkPostgresOptions(merged);
   checkStoreOptions(merged);
-  const { pool, schema, durability } = await connect(connectionString, checked);
-  return [new PostgresBackend(pool, checked.schema, schema, durability, checked.pollIntervalMs), merged];
+  const { pool, schema, durability, location, standby } = await connect(connectionString, checked);
+  return [new PostgresBackend(pool, checked.schema, schema, durability, checked.pollIntervalMs, { location, standby }), merged];
 }

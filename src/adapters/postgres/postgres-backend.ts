@@ -1,12 +1,14 @@
 import pg from 'pg';
-import type { Backend, BackendParts, Durability } from '../../backend/parts.js';
+import type { Backend, BackendParts, Durability, PartitionIndexes, Replication } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
 import { Announcer } from './announcer.js';
 import type { PostgresPool } from './connection.js';
 import { Notifier } from './commit-signal.js';
 import { PostgresInline } from './inline-host.js';
 import { PostgresLog } from './postgres-log.js';
+import { PostgresPartitionIndexes } from './partition-indexes.js';
 import { PostgresReadModels } from './postgres-read-models.js';
+import { PostgresReplication } from './replication.js';
 import { PostgresSnapshots } from './postgres-snapshots.js';
 
 /**
@@ -15,7 +17,7 @@ import { PostgresSnapshots } from './postgres-snapshots.js';
  */
 export class PostgresBackend implements Backend {
   readonly name = 'postgres';
-  /** The log, the snapshot store, the commit signal (LISTEN/NOTIFY), the read models and inline projections, on one pool. */
+  /** The log, the snapshot store, the commit signal (LISTEN/NOTIFY), the read models, inline projections, the replication state and the partition indexes, on one pool. */
   readonly parts: BackendParts & {
     /** The event log, on the store's tables. */
     readonly log: PostgresLog;
@@ -25,6 +27,10 @@ export class PostgresBackend implements Backend {
     readonly readModels: PostgresReadModels;
     /** Inline projections: while one is attached, each append is a transaction that also applies them. */
     readonly inline: PostgresInline;
+    /** Whether the server is a standby (a read replica), and its lag. */
+    readonly replication: Replication;
+    /** The partition indexes, built concurrently under an advisory lock. */
+    readonly partitions: PartitionIndexes;
   };
   private readonly announcer: Announcer;
 
@@ -35,19 +41,24 @@ export class PostgresBackend implements Backend {
     readonly schema: SchemaState,
     readonly durability: Durability,
     pollIntervalMs: number,
+    /** Where the server is (`host:port`), and whether it was a standby on open (connect learns both). */
+    server: { readonly location: string; readonly standby: boolean } = { location: 'unknown', standby: false },
   ) {
     const quotedSchema = pg.escapeIdentifier(schemaName);
     const channel = `annals:${schemaName}`;
-    const commits = new Notifier(pool.config, channel, pollIntervalMs);
+    const { location, standby } = server;
+    const commits = new Notifier(pool.config, channel, pollIntervalMs, !standby);
     this.announcer = new Announcer(pool, channel, commits);
-    const readModels = new PostgresReadModels(pool, schemaName, pollIntervalMs);
+    const readModels = new PostgresReadModels(pool, schemaName, pollIntervalMs, false, standby ? location : undefined);
     const inline = new PostgresInline(pool, quotedSchema, schemaName, readModels);
     this.parts = {
-      log: new PostgresLog(pool, quotedSchema, pollIntervalMs, commits, this.announcer, inline),
+      log: new PostgresLog(pool, quotedSchema, pollIntervalMs, commits, this.announcer, inline, standby),
       snapshots: new PostgresSnapshots(pool, quotedSchema),
       commits,
       readModels,
       inline,
+      replication: new PostgresReplication(pool, location, standby),
+      partitions: new PostgresPartitionIndexes(pool, quotedSchema, schemaName),
     };
   }
 

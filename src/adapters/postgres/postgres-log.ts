@@ -37,6 +37,8 @@ export class PostgresLog implements EventLog {
     private readonly announcer: Announcer,
     /** Inline functions: while one is attached, appends run in a transaction with them. */
     private readonly inline: PostgresInline,
+    /** True on a standby: the head is the last position replayed (see headPosition). */
+    private readonly standby = false,
   ) {}
 
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
@@ -125,22 +127,24 @@ export class PostgresLog implements EventLog {
    * fresh snapshot; what is still held back comes with a later read, and subscribers are woken to
    * retry. A short page vouches for the log up to the cut (`readThrough`): so a short filtered
    * page, whose rows cannot show contiguity, first tries to move the settled position on past
-   * the events it did not match (settleBeyond), and reads again if it moved.
+   * the events it did not match (settleBeyond), and reads again if it moved. A page of one
+   * partition is a filtered page like any other.
    */
-  async readAllPage({ after, category, types, limit }: AllPageQuery): Promise<AllPage> {
-    const filtered = category !== undefined || types !== undefined;
+  async readAllPage({ after, category, types, partition, limit }: AllPageQuery): Promise<AllPage> {
+    const filtered = category !== undefined || types !== undefined || partition !== undefined;
     const filters: string[] = [];
     const values: unknown[] = [after, limit];
     if (category !== undefined) filters.push(`AND category = $${values.push(category)}`);
     if (types !== undefined) filters.push(`AND type = ANY ($${values.push(types)}::text[])`);
+    // The count is a literal, so that the expression matches the partition index of that count
+    // (partition-indexes.ts); the statement is named per count.
+    if (partition !== undefined) filters.push(`AND ${this.quotedSchema}.partition_hash(stream) % ${partition.count} = $${values.push(partition.index)}`);
+    const name = `read-all${category !== undefined ? '-category' : ''}${types !== undefined ? '-types' : ''}${partition !== undefined ? `-p${partition.count}` : ''}`;
+    const text = `SELECT ${EVENT_COLUMNS} FROM ${this.quotedSchema}.events WHERE position > $1 ${filters.join(' ')} ORDER BY position LIMIT $2`;
     for (let attempt = 0; ; attempt++) {
       // Known before the page's snapshot is taken: only then may rows be handed out up to it.
       const settled = this.settled.value;
-      const { rows } = await this.pool.query<StoredEvent>(
-        `read-all${category !== undefined ? '-category' : ''}${types !== undefined ? '-types' : ''}`,
-        `SELECT ${EVENT_COLUMNS} FROM ${this.quotedSchema}.events WHERE position > $1 ${filters.join(' ')} ORDER BY position LIMIT $2`,
-        values,
-      );
+      const { rows } = await this.pool.query<StoredEvent>(name, text, values);
       // An unfiltered page from at or below the settled position shows every position after it that is committed.
       const pageWalked = !filtered && after <= settled;
       const cut = pageWalked ? contiguousEnd(settled, rows) : settled;
@@ -150,8 +154,8 @@ export class PostgresLog implements EventLog {
       const heldBack = end < rows.length;
       // At most three reads: one held back, one short of the head, one final.
       const readAgain = heldBack
-        ? attempt === 0 && (await this.settle(rows[rows.length - 1]!.position, pageWalked))
-        : attempt < 2 && filtered && rows.length < limit && (await this.settleBeyond());
+        ? attempt === 0 && (await this.settle(rows[rows.length - 1]!.position, pageWalked, cut))
+        : attempt < 2 && filtered && rows.length < limit && (await this.settleBeyond(cut));
       if (!readAgain) {
         this.retryHeldBack(heldBack);
         const events = heldBack ? rows.slice(0, end) : rows;
@@ -163,25 +167,25 @@ export class PostgresLog implements EventLog {
 
   /**
    * Tries to settle up to `target`: by contiguity (a walk of the key, unless the page just did
-   * it), then by looking at the appenders, for a short while. True when the settled position moved.
+   * it), then by looking at the appenders, for a short while. True when the settled position is
+   * past `cut`, where the page was cut: moved by this call or by a concurrent read since the page
+   * took it (comparing with the value on entry would miss the latter, and end a readAll early).
    */
-  private async settle(target: number, pageWalked: boolean): Promise<boolean> {
-    const before = this.settled.value;
+  private async settle(target: number, pageWalked: boolean, cut: number): Promise<boolean> {
     if (!pageWalked) await this.walk(target);
     if (this.settled.value < target) await this.settled.waitFor(target, APPENDERS_WAIT_MS);
-    return this.settled.value > before;
+    return this.settled.value > cut;
   }
 
   /**
    * Tries to settle what is visible past the settled position: a walk of the key, and, when it
    * meets a gap, a look at the appenders in the way. Costs one index-only query when nothing is
-   * past it. True when the settled position moved.
+   * past it. True when the settled position is past `cut`, where the page was cut (see settle).
    */
-  private async settleBeyond(): Promise<boolean> {
-    const before = this.settled.value;
-    const seen = await this.walk(before + WALK_LIMIT);
+  private async settleBeyond(cut: number): Promise<boolean> {
+    const seen = await this.walk(this.settled.value + WALK_LIMIT);
     if (seen > this.settled.value) await this.settled.waitFor(seen, APPENDERS_WAIT_MS);
-    return this.settled.value > before;
+    return this.settled.value > cut;
   }
 
   /** Contiguity from the settled position, positions only (an index-only walk of the key). Returns the last position seen. */
@@ -221,8 +225,21 @@ export class PostgresLog implements EventLog {
    * and meanwhile by contiguity. Never goes back.
    */
   async headPosition(): Promise<number> {
+    if (this.standby) return this.replayedHead();
     await this.settled.waitFor(undefined, APPENDERS_WAIT_MS);
     if (this.settled.pending) await this.walk(this.settled.value + WALK_LIMIT);
+    return this.settled.value;
+  }
+
+  /**
+   * On a standby, the last position it has replayed. Not the sequence: a standby sees it as the
+   * primary logged it, up to 32 values ahead of those handed out, and sees none of the primary's
+   * appenders. Every event a standby shows is committed on the primary; one still in flight there
+   * may yet commit below this position, which is why consumers are refused on a standby.
+   */
+  private async replayedHead(): Promise<number> {
+    const { rows } = await this.pool.query<{ last: number }>('head-replayed', `SELECT coalesce(max(position), 0) AS last FROM ${this.quotedSchema}.events`, []);
+    this.settled.advanceTo(rows[0]!.last);
     return this.settled.value;
   }
 

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { NotSupportedError, StoreClosedError } from '../../core/errors.js';
+import { NotSupportedError, StandbyError, StoreClosedError } from '../../core/errors.js';
+import type { GroupKey, GroupMembers } from '../../readmodel/types.js';
 import type { KeyedState, ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
@@ -15,6 +16,7 @@ import type {
 import { Notifier } from './commit-signal.js';
 import type { PostgresPool } from './connection.js';
 import { DeadLetters } from './dead-letters.js';
+import { GroupMembersTable } from './group-members.js';
 import { LiveVersions } from './live-versions.js';
 import { ProjectionStates } from './projection-states.js';
 import { collapseWrites, writeCommit } from './read-model-commit.js';
@@ -24,11 +26,11 @@ import { CollectionTables } from './read-model-tables.js';
 import { inTransaction, type Transaction } from './transaction.js';
 
 /**
- * Read models in a PostgreSQL schema (migration 4 and a table per collection): the backend's
+ * Read models in a PostgreSQL schema (migrations 4 and 5, and a table per collection): the backend's
  * `readModels` part on the store's pool, or a store of its own from openPostgresReadModels.
  * A commit is one transaction: the state row's compare-and-set first (it keeps the row locked),
- * then the documents, the dead letters (un-parked, then parked) and a NOTIFY that PostgreSQL
- * sends at COMMIT.
+ * then the documents, the dead letters (un-parked, then parked, owned by the lease's holder) and a
+ * NOTIFY that PostgreSQL sends at COMMIT.
  */
 export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   readonly name = 'postgres';
@@ -37,6 +39,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   private readonly rows: ProjectionStates;
   private readonly letters: DeadLetters;
   private readonly live: LiveVersions;
+  private readonly members: GroupMembersTable;
   private readonly notifier: Notifier;
   /** The channel of the commits' notices (see watch). */
   private readonly channel: string;
@@ -50,6 +53,8 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     pollIntervalMs: number,
     /** True when this object owns the pool (openPostgresReadModels) and ends it on close. */
     private readonly ownsPool = false,
+    /** On a standby, where the server is (`host:port`): every write is refused, and watchers are woken by the poll alone. */
+    private readonly standbyAt?: string,
   ) {
     const s = (this.quotedSchema = pg.escapeIdentifier(schemaName));
     this.tables = new CollectionTables(pool, s, schemaName);
@@ -57,19 +62,21 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     this.rows = new ProjectionStates(pool, s);
     this.letters = new DeadLetters(pool, s);
     this.live = new LiveVersions(pool, s);
+    this.members = new GroupMembersTable(pool, s);
     // A channel of their own: projection commits do not wake the log's subscribers, nor appends the projections.
     // (Cut to the 63 bytes PostgreSQL keeps, as LISTEN and NOTIFY would: a shared prefix only means spare wake-ups.)
     const channel = `annals:rm:${schemaName}`.slice(0, 63);
-    this.notifier = new Notifier(pool.config, channel, pollIntervalMs);
+    // A standby cannot LISTEN: there, a read with minPosition sees the checkpoint's row replicated by the poll.
+    this.notifier = new Notifier(pool.config, channel, pollIntervalMs, standbyAt === undefined);
     this.channel = channel;
   }
 
   prepare(collections: readonly CollectionSpec[]): Promise<void> {
-    return this.guard('prepare', () => this.tables.prepare(collections));
+    return this.guard('prepare', () => this.tables.prepare(collections), true);
   }
 
   drop(collections: readonly CollectionSpec[]): Promise<void> {
-    return this.guard('drop', () => this.tables.drop(collections));
+    return this.guard('drop', () => this.tables.drop(collections), true);
   }
 
   get(collection: CollectionSpec, ids: readonly string[]): Promise<(string | undefined)[]> {
@@ -93,11 +100,11 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   }
 
   lease(key: ProjectionKey, owner: string, ttlMs: number, epoch?: number): Promise<LeaseAnswer> {
-    return this.guard('lease', () => this.rows.lease(key, owner, ttlMs, epoch));
+    return this.guard('lease', () => this.rows.lease(key, owner, ttlMs, epoch), true);
   }
 
   release(key: ProjectionKey, owner: string, epoch: number): Promise<void> {
-    return this.guard('release', () => this.rows.release(key, owner, epoch));
+    return this.guard('release', () => this.rows.release(key, owner, epoch), true);
   }
 
   deadLetters(key: ProjectionKey, after: number, limit: number): Promise<DeadLetter[]> {
@@ -105,7 +112,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   }
 
   removeDeadLetters(key: ProjectionKey, positions: readonly number[]): Promise<number> {
-    return this.guard('removeDeadLetters', () => this.letters.remove(key, positions));
+    return this.guard('removeDeadLetters', () => this.letters.remove(key, positions), true);
   }
 
   async commit(commit: ProjectionCommit): Promise<void> {
@@ -113,7 +120,10 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     const specs = changes.map((change) => change.spec);
     const run = async () => {
       await this.tables.prepare(specs);
-      await inTransaction(this.pool, (tx) => this.write(tx, commit, changes));
+      // A lease holder paused inside its commit must not keep the state row locked past its lease:
+      // the server ends the transaction when it idles for half the lease's time (at least 1 s).
+      const idleTimeoutMs = commit.lease !== undefined && commit.ttlMs !== undefined ? Math.max(1000, commit.ttlMs / 2) : undefined;
+      await inTransaction(this.pool, (tx) => this.write(tx, commit, changes), idleTimeoutMs);
     };
     await this.guard('commit', async () => {
       try {
@@ -124,7 +134,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
         this.tables.forget(specs);
         await run();
       }
-    });
+    }, true);
   }
 
   /**
@@ -132,6 +142,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
    * statements as `commit`, which then commit or roll back with that transaction.
    */
   async commitIn(tx: Transaction, commit: ProjectionCommit): Promise<void> {
+    this.assertPrimary('commit');
     const changes = collapseWrites(commit.writes);
     await this.tables.prepare(changes.map((change) => change.spec));
     await this.write(tx, commit, changes);
@@ -141,7 +152,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>): Promise<void> {
     await writeCommit(tx, this.quotedSchema, commit, changes, this.channel);
     if (commit.unpark !== undefined) await this.letters.unpark(tx, commit.key, commit.unpark);
-    if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park);
+    if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park, commit.lease?.owner ?? null);
   }
 
   /**
@@ -181,21 +192,42 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     return this.scope;
   }
 
+  heartbeat(group: GroupKey, member: string, ttlMs: number): Promise<GroupMembers> {
+    return this.guard('heartbeat', () => this.members.heartbeat(group, member, ttlMs), true);
+  }
+
+  leaveGroup(group: GroupKey, member: string): Promise<void> {
+    return this.guard('leaveGroup', () => this.members.leave(group, member), true);
+  }
+
+  groupMembers(group: GroupKey): Promise<GroupMembers> {
+    return this.guard('groupMembers', () => this.members.members(group));
+  }
+
   liveVersion(projection: string): Promise<number | undefined> {
     return this.guard('liveVersion', () => this.live.get(projection));
   }
 
   promote(projection: string, version: number, expected: number | undefined): Promise<boolean> {
-    return this.guard('promote', () => this.live.promote(projection, version, expected));
+    return this.guard('promote', () => this.live.promote(projection, version, expected), true);
   }
 
   watch(listener: () => void): () => void {
     return this.notifier.watch(listener);
   }
 
-  /** Runs `work` with its errors typed; on a closed store (or backend), ANNALS_STORE_CLOSED. */
-  private async guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  /** Refuses every write on a standby, with ANNALS_STANDBY. */
+  assertPrimary(operation: string): void {
+    if (this.standbyAt !== undefined) throw new StandbyError(operation, this.standbyAt, 'write');
+  }
+
+  /**
+   * Runs `work` with its errors typed; on a closed store (or backend), ANNALS_STORE_CLOSED; for
+   * a write (`writes`) on a standby, ANNALS_STANDBY, before anything reaches the database.
+   */
+  private async guard<T>(operation: string, work: () => Promise<T>, writes = false): Promise<T> {
     if (this.pool.ended) throw new StoreClosedError(operation);
+    if (writes) this.assertPrimary(operation);
     try {
       return await work();
     } catch (error) {

@@ -46,12 +46,19 @@ export function transactionOn(client: pg.ClientBase): Transaction {
  *
  * An error thrown by `use` after a successful ROLLBACK (a typed refusal such as LeaseLostError)
  * leaves the connection sound: it goes back to the pool instead of being closed.
+ *
+ * With `idleTimeoutMs`, the server ends the session when the transaction waits that long for
+ * its next statement (idle_in_transaction_session_timeout, set with the BEGIN in one round
+ * trip): a process paused between two statements (stopped, swapped out, in a long garbage
+ * collection) cannot hold the transaction's row locks past it, so a lease it lost can be taken
+ * while it is still paused.
  */
-export async function inTransaction<T>(pool: PostgresPool, use: (tx: Transaction) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: PostgresPool, use: (tx: Transaction) => Promise<T>, idleTimeoutMs?: number): Promise<T> {
+  const begin = idleTimeoutMs === undefined ? 'BEGIN' : `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1, Math.round(idleTimeoutMs))}`;
   for (let attempt = 0; ; attempt++) {
     try {
       const outcome = await pool.onClient(async (client): Promise<{ value: T } | { refused: unknown }> => {
-        await client.query('BEGIN');
+        await client.query(begin);
         try {
           const value = await use(transactionOn(client));
           await client.query('COMMIT');

@@ -57,7 +57,8 @@ export function commitCall(keys: ReadModelKeys, commit: ProjectionCommit): Commi
   const letterArgs: ScriptArgument[] = [unpark.length, ...unpark, park.length];
   for (const letter of park) {
     const { position, eventId, stream, type, error, parkedAt } = letter;
-    letterArgs.push(position, JSON.stringify({ position, eventId, stream, type, error, parkedAt }));
+    const owned = lease === undefined ? {} : { owner: lease.owner }; // who parked it: the lease's holder
+    letterArgs.push(position, JSON.stringify({ position, eventId, stream, type, error, parkedAt, ...owned }));
   }
   const args: ScriptArgument[] = [
     commit.from,

@@ -1,5 +1,5 @@
 import { keyString } from '../../readmodel/key.js';
-import type { CollectionSpec, ProjectionKey } from '../../readmodel/types.js';
+import type { CollectionSpec, GroupKey, ProjectionKey } from '../../readmodel/types.js';
 
 /**
  * The keys of a store's read models, under the same base as its log (`<prefix>{<tag>}:`, see
@@ -19,7 +19,11 @@ import type { CollectionSpec, ProjectionKey } from '../../readmodel/types.js';
  * - `<base>rm:p:<k>`       hash, a projection's state: `c` checkpoint, `o` owner, `e` epoch,
  *                          `x` lease expiry (ms), `u` updated at (ms);
  * - `<base>rm:ps:<name>`   set of `<version>:<partition>` of the projection's state rows;
- * - `<base>rm:dl:<k>`      sorted set of dead letters: score = position, member = its JSON;
+ * - `<base>rm:dl:<k>`      sorted set of dead letters: score = position, member = its JSON
+ *                          (with `owner`, the lease holder whose commit parked it, if any);
+ * - `<base>rm:g:<g>`       hash, a consumer group's members (`<g>` is `<projection>:v<version>`):
+ *                          member → `<joined at>:<heartbeat at>:<expires at>` (ms), expiring
+ *                          with its last member (scripts/read-model-groups.ts);
  * - `<base>rm:live`        hash, projection → live version;
  * - `<base>rm:commits`     the Pub/Sub channel a commit publishes its checkpoint on.
  */
@@ -67,6 +71,11 @@ export class ReadModelKeys {
   /** The set naming every state row of a projection. */
   states(projection: string): string {
     return `${this.base}rm:ps:${projection}`;
+  }
+
+  /** A consumer group's members. */
+  group(group: GroupKey): string {
+    return `${this.base}rm:g:${group.projection}:v${group.version}`;
   }
 
   /** A projection key's dead letters. */

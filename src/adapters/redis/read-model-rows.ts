@@ -1,4 +1,5 @@
-import type { DeadLetter, ProjectionKey, ProjectionState } from '../../readmodel/types.js';
+import { compareCodePoints } from '../../readmodel/documents.js';
+import type { DeadLetter, GroupMember, GroupMembers, ProjectionKey, ProjectionState } from '../../readmodel/types.js';
 import type { RedisCommands } from './commands.js';
 import { toAnnalsError } from './errors.js';
 import type { ReadModelKeys } from './read-model-keys.js';
@@ -6,7 +7,8 @@ import { deadLetterOf, STATE_FIELDS, stateOf } from './read-model-state.js';
 
 /**
  * The reads and removals of state rows and dead letters that need no script: a projection's
- * rows (named by its set of `<version>:<partition>`), and dead letters by position.
+ * rows (named by its set of `<version>:<partition>`), and dead letters by position; and the
+ * replies of the group scripts, as members by id.
  */
 
 /** Every state row of the projection, sorted by version and partition. */
@@ -46,4 +48,14 @@ export async function removeDeadLetters(commands: RedisCommands, keys: ReadModel
     removed += Number(count);
   }
   return removed;
+}
+
+/** A group script's reply, {now, then member, joined at, heartbeat at, expires at of each}, with the members by id in code point order. */
+export function membersOf(reply: unknown): GroupMembers {
+  const values = reply as string[];
+  const members: GroupMember[] = [];
+  for (let i = 1; i + 3 < values.length; i += 4) {
+    members.push({ member: values[i]!, joinedAt: Number(values[i + 1]), heartbeatAt: Number(values[i + 2]), expiresAt: Number(values[i + 3]) });
+  }
+  return { members: members.sort((a, b) => compareCodePoints(a.member, b.member)), now: Number(values[0]) };
 }

@@ -41,6 +41,6 @@ export function leaseLost(commit: ProjectionCommit, reply: readonly unknown[]): 
 
 /** A dead letter as the commit script stored it (JSON member of the dead letters' sorted set). */
 export function deadLetterOf(json: string): DeadLetter {
-  const { position, eventId, stream, type, error, parkedAt } = JSON.parse(json) as DeadLetter;
-  return { position, eventId, stream, type, error, parkedAt };
+  const { position, eventId, stream, type, error, parkedAt, owner } = JSON.parse(json) as DeadLetter;
+  return owner === undefined ? { position, eventId, stream, type, error, parkedAt } : { position, eventId, stream, type, error, parkedAt, owner };
 }

@@ -1,5 +1,6 @@
 import type { AppendResult, ExpectedRevision, StreamInfo } from '../../core/types.js';
 import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
+import { partitionOf, type LogPartition } from '../../core/partition.js';
 import type { RedisCommands } from './commands.js';
 import { toStoredEvent, toStoredEvents, type StreamEntry } from './entries.js';
 import { META_FIELDS, type StoreKeys } from './keys.js';
@@ -8,6 +9,8 @@ import { SCRIPTS } from './scripts/index.js';
 
 /** Log entries a filtered readAll looks at per script call (Redis runs nothing else meanwhile). */
 const FILTER_SCAN_BUDGET = 2000;
+/** Events a partition read fetches per call at most, when its page's limit is smaller: what it holds in memory. */
+const PARTITION_CHUNK = 1000;
 
 /**
  * The log in Redis Streams: every append, delete and truncate is one Lua script that decides
@@ -58,8 +61,39 @@ export class RedisLog implements EventLog {
    * append writes its position and its entry in one script), so a scan vouches for every
    * position up to the last entry it looked at.
    */
-  async readAllPage({ after, category, types, limit }: AllPageQuery): Promise<AllPage> {
+  async readAllPage(query: AllPageQuery): Promise<AllPage> {
+    const { after, types, partition } = query;
     if (types !== undefined && types.length === 0) return { events: [], readThrough: after };
+    return partition === undefined ? this.readPage(query) : this.readPartition(query, partition);
+  }
+
+  /**
+   * A page of one partition. Lua has no MD5, so the partition is kept here, from pages of the
+   * other filters (or none) read in chunks of at most PARTITION_CHUNK entries (or the page's
+   * limit), until the page is full or the log ends. Every event up to a chunk's readThrough was
+   * looked at; a full page reads through its last event, never past one not looked at.
+   */
+  private async readPartition(query: AllPageQuery, { index, count }: LogPartition): Promise<AllPage> {
+    const { limit } = query;
+    const events: StoredEvent[] = [];
+    let cursor = query.after;
+    for (;;) {
+      const wanted = limit - events.length;
+      // About enough for the rest of the page, a partition being 1/count of the log.
+      const chunk = Math.max(wanted, Math.min(wanted * count, PARTITION_CHUNK));
+      const page = await this.readPage({ ...query, after: cursor, limit: chunk });
+      for (const event of page.events) {
+        if (partitionOf(event.stream, count) !== index) continue;
+        events.push(event);
+        if (events.length === limit) return { events, readThrough: event.position };
+      }
+      cursor = page.readThrough;
+      if (page.events.length < chunk) return { events, readThrough: Math.max(query.after, cursor) };
+    }
+  }
+
+  /** A page by category and types (or the whole log), without the partition. */
+  private async readPage({ after, category, types, limit }: AllPageQuery): Promise<AllPage> {
     if (category === undefined && types === undefined) {
       const entries = (await this.commands.read(() => this.commands.client.xrange(this.keys.log, String(after + 1), '+', 'COUNT', limit))) as StreamEntry[];
       const events = toStoredEvents(entries);

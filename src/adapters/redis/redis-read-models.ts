@@ -1,7 +1,10 @@
+import { FORGET_MEMBERS_AFTER_MS } from '../../readmodel/group-members.js';
 import type { KeyedState, ReadModelStore } from '../../readmodel/read-model-store.js';
 import type {
   CollectionSpec,
   DeadLetter,
+  GroupKey,
+  GroupMembers,
   LeaseAnswer,
   ProjectionCommit,
   ProjectionKey,
@@ -14,7 +17,7 @@ import type { RedisCommands } from './commands.js';
 import { indexTag, lexRange } from './index-members.js';
 import { commitCall } from './read-model-commit-call.js';
 import { stateMember, type ReadModelKeys } from './read-model-keys.js';
-import { readDeadLetters, readStates, removeDeadLetters } from './read-model-rows.js';
+import { membersOf, readDeadLetters, readStates, removeDeadLetters } from './read-model-rows.js';
 import { leaseLost, STATE_FIELDS, stateFromReply, stateOf } from './read-model-state.js';
 import type { ReadModelWatcher } from './read-model-watcher.js';
 import { READ_MODEL_SCRIPTS as SCRIPTS } from './scripts/index.js';
@@ -22,10 +25,10 @@ import { READ_MODEL_SCRIPTS as SCRIPTS } from './scripts/index.js';
 /**
  * Read models in Redis (the key layout is in read-model-keys.ts): documents in one hash per
  * collection, each declared index a sorted set read by lexical range (index-members.ts), and
- * every step that decides (commit, lease, release, promote) one Lua script, atomic and on the
- * server's clock. A find reads its index range and then only the documents in it, in one
- * script; a count is one ZLEXCOUNT. Built by the Redis backend (sharing its connection) or by
- * openRedisReadModels (with a connection of its own).
+ * every step that decides (commit, lease, release, promote, a group heartbeat) one Lua script,
+ * atomic and on the server's clock. A find reads its index range and then only the documents in
+ * it, in one script; a count is one ZLEXCOUNT. Built by the Redis backend (sharing its
+ * connection) or by openRedisReadModels (with a connection of its own).
  */
 export class RedisReadModels implements ReadModelStore {
   readonly name = 'redis';
@@ -115,6 +118,18 @@ export class RedisReadModels implements ReadModelStore {
 
   async removeDeadLetters(key: ProjectionKey, positions: readonly number[]): Promise<number> {
     return removeDeadLetters(this.commands, this.keys, key, positions);
+  }
+
+  async heartbeat(group: GroupKey, member: string, ttlMs: number): Promise<GroupMembers> {
+    return membersOf(await this.commands.run(SCRIPTS.heartbeat, [this.keys.group(group)], [member, ttlMs, FORGET_MEMBERS_AFTER_MS]));
+  }
+
+  async leaveGroup(group: GroupKey, member: string): Promise<void> {
+    await this.commands.write(() => this.commands.client.hdel(this.keys.group(group), member));
+  }
+
+  async groupMembers(group: GroupKey): Promise<GroupMembers> {
+    return membersOf(await this.commands.runRead(SCRIPTS.groupMembers, [this.keys.group(group)], []));
   }
 
   async liveVersion(projection: string): Promise<number | undefined> {

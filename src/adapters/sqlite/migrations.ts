@@ -1,8 +1,12 @@
 import type Database from 'better-sqlite3';
+import { keyHash } from '../../core/partition.js';
 import { latestVersion, pendingMigrations, type SchemaState } from '../../backend/migrations.js';
 
-/** Versioned, append-only: a released migration is never edited, only followed by a new one. */
-const MIGRATIONS: readonly { version: number; sql: string }[] = [
+/**
+ * Versioned, append-only: a released migration is never edited, only followed by a new one.
+ * Exported for the tests that build a file at an older version.
+ */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
     version: 1,
     sql: `
@@ -79,6 +83,29 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       -- The documents live in one table per collection, created by the read-model store's prepare.
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Consumer groups. Each event's partition hash (keyHash of its stream name, see
+      -- src/core/partition.ts), written by appends, filled here for the events already stored;
+      -- the partition indexes on it (annals_events_partition_<count>) are made when a group of
+      -- that count first runs.
+      ALTER TABLE annals_events ADD COLUMN stream_hash INTEGER NOT NULL DEFAULT 0;
+      UPDATE annals_events SET stream_hash = annals_key_hash(stream);
+      -- The members of each group, with their heartbeats (ms since the epoch, SQLite's clock).
+      CREATE TABLE annals_group_members (
+        projection   TEXT    NOT NULL,
+        version      INTEGER NOT NULL,
+        member       TEXT    NOT NULL,
+        joined_at    INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        PRIMARY KEY (projection, version, member)
+      ) WITHOUT ROWID;
+      -- Who parked the event: the lease holder whose commit parked it (NULL: parked without a lease).
+      ALTER TABLE annals_dead_letters ADD COLUMN owner TEXT;
+    `,
+  },
 ];
 
 /** The schema version this Annals brings a SQLite store to. */
@@ -93,6 +120,8 @@ export function migrate(db: Database.Database, location: string, options: { migr
   const found = currentVersion(db);
   // Nothing is created before this check: a store that may not migrate is left as it was found.
   if (pendingMigrations(location, found, MIGRATIONS, allowed).length === 0) return { version: found, migratedFrom: found };
+  // Version 4 fills each stored event's partition hash, computed here as appends compute it.
+  db.function('annals_key_hash', { deterministic: true }, (stream: unknown) => keyHash(String(stream)));
   const apply = db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS annals_schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
     const from = currentVersion(db); // another process may have migrated while we waited for the lock

@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import { LeaseLostError } from '../../core/errors.js';
 import type { DeadLetter, LeaseAnswer, ProjectionCommit, ProjectionKey, ProjectionState } from '../../readmodel/types.js';
 
-/** SQLite's clock in ms since the epoch: every process on the host reads the same one. */
-const NOW = `CAST(round(unixepoch('subsec') * 1000) AS INTEGER)`;
+/** SQLite's clock in ms since the epoch: every process on the host reads the same one (leases, group members). */
+export const NOW = `CAST(round(unixepoch('subsec') * 1000) AS INTEGER)`;
 const KEY = `projection = ? AND version = ? AND partition = ?`;
 const STATE_COLUMNS = `checkpoint, owner, epoch, lease_expires_at AS leaseExpiresAt, updated_at AS updatedAt`;
 
@@ -14,6 +14,9 @@ interface StateRow {
   leaseExpiresAt: number;
   updatedAt: number;
 }
+
+/** A dead letter as its row holds it: `owner` NULL when the commit that parked it had no lease. */
+type LetterRow = Omit<DeadLetter, 'owner'> & { owner: string | null };
 
 type KeyParams = [string, number, number];
 
@@ -42,12 +45,13 @@ export class SqliteProjectionStates {
       states: db.prepare<[string], StateRow & { version: number; partition: number }>(
         `SELECT version, partition, ${STATE_COLUMNS} FROM annals_projections WHERE projection = ? ORDER BY version, partition`,
       ),
-      park: db.prepare<[...KeyParams, number, string, string, string, string, number]>(
-        `INSERT INTO annals_dead_letters (projection, version, partition, position, event_id, stream, type, error, parked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET event_id = excluded.event_id, stream = excluded.stream, type = excluded.type, error = excluded.error, parked_at = excluded.parked_at`,
+      park: db.prepare<[...KeyParams, number, string, string, string, string, number, string | null]>(
+        `INSERT INTO annals_dead_letters (projection, version, partition, position, event_id, stream, type, error, parked_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET event_id = excluded.event_id, stream = excluded.stream, type = excluded.type, error = excluded.error, parked_at = excluded.parked_at,
+           owner = excluded.owner`,
       ),
-      deadLetters: db.prepare<[...KeyParams, number, number], DeadLetter>(
-        `SELECT position, event_id AS eventId, stream, type, error, parked_at AS parkedAt FROM annals_dead_letters WHERE ${KEY} AND position > ? ORDER BY position LIMIT ?`,
+      deadLetters: db.prepare<[...KeyParams, number, number], LetterRow>(
+        `SELECT position, event_id AS eventId, stream, type, error, parked_at AS parkedAt, owner FROM annals_dead_letters WHERE ${KEY} AND position > ? ORDER BY position LIMIT ?`,
       ),
       removeDeadLetters: db.prepare<[...KeyParams, string]>(`DELETE FROM annals_dead_letters WHERE ${KEY} AND position IN (SELECT value FROM json_each(?))`),
       liveVersion: db.prepare<[string]>(`SELECT version FROM annals_live_versions WHERE projection = ?`).pluck(),
@@ -74,12 +78,12 @@ export class SqliteProjectionStates {
     }
   }
 
-  /** After checkForCommit, in the same transaction: un-parks and parks dead letters and moves the checkpoint (renewing the lease). */
+  /** After checkForCommit, in the same transaction: un-parks and parks dead letters (owned by the lease's holder, if any) and moves the checkpoint (renewing the lease). */
   finishCommit(commit: ProjectionCommit): void {
     const key = params(commit.key);
     if (commit.unpark !== undefined && commit.unpark.length > 0) this.removeDeadLetters(commit.key, commit.unpark);
     for (const letter of commit.park ?? []) {
-      this.s.park.run(...key, letter.position, letter.eventId, letter.stream, letter.type, letter.error, letter.parkedAt);
+      this.s.park.run(...key, letter.position, letter.eventId, letter.stream, letter.type, letter.error, letter.parkedAt, commit.lease?.owner ?? null);
     }
     const renewFor = commit.lease !== undefined && commit.ttlMs !== undefined ? commit.ttlMs : null;
     this.s.checkpoint.run(...key, commit.checkpoint, renewFor);
@@ -107,7 +111,7 @@ export class SqliteProjectionStates {
   }
 
   deadLetters(key: ProjectionKey, after: number, limit: number): DeadLetter[] {
-    return this.s.deadLetters.all(...params(key), after, limit);
+    return this.s.deadLetters.all(...params(key), after, limit).map(({ owner, ...letter }) => (owner === null ? letter : { ...letter, owner }));
   }
 
   removeDeadLetters(key: ProjectionKey, positions: readonly number[]): number {

@@ -1,15 +1,16 @@
-import type { Backend, BackendParts, Durability, InlineHost } from '../../backend/parts.js';
+import type { Backend, BackendParts, Durability, InlineHost, PartitionIndexes } from '../../backend/parts.js';
 import type { SchemaState } from '../../backend/migrations.js';
 import type { SqliteConnection, SqliteSettings } from './connection.js';
 import { DataVersionPoller } from './commit-signal.js';
 import { SqliteLog } from './sqlite-log.js';
+import { SqlitePartitionIndexes } from './partition-reads.js';
 import { SqliteReadModels } from './sqlite-read-models.js';
 import { SqliteSnapshots } from './sqlite-snapshots.js';
 
 /** The SQLite backend: one connection, reused by every part. Built by openSqlite, which does the I/O. */
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
-  /** The log, the snapshot store, the commit signal (polling `PRAGMA data_version`) and the read models. */
+  /** The log, the snapshot store, the commit signal (polling `PRAGMA data_version`), the read models and the partition indexes. */
   readonly parts: BackendParts & {
     /** The event log, which groups concurrent appends into one transaction (see append-groups.ts). */
     readonly log: SqliteLog;
@@ -19,6 +20,8 @@ export class SqliteBackend implements Backend {
     readonly readModels: SqliteReadModels;
     /** Inline projections, run inside the log's append transactions and writing the read models. */
     readonly inline: InlineHost;
+    /** The partition indexes, made under the write lock. */
+    readonly partitions: PartitionIndexes;
   };
 
   constructor(
@@ -30,7 +33,14 @@ export class SqliteBackend implements Backend {
     const commits = new DataVersionPoller(connection, pollIntervalMs);
     const log = new SqliteLog(connection);
     const readModels = new SqliteReadModels(connection, commits);
-    this.parts = { log, snapshots: new SqliteSnapshots(connection), commits, readModels, inline: { readModels, attach: (apply) => log.attachInline(apply) } };
+    this.parts = {
+      log,
+      snapshots: new SqliteSnapshots(connection),
+      commits,
+      readModels,
+      inline: { readModels, attach: (apply) => log.attachInline(apply) },
+      partitions: new SqlitePartitionIndexes(connection),
+    };
   }
 
   /** The file's path, or ':memory:'. */

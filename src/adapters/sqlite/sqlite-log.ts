@@ -3,8 +3,10 @@ import type { AppendResult, DeletedState, ExpectedRevision, StreamInfo } from '.
 import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type InlineApply, type PreparedAppend, type StoredEvent, type StreamPageQuery } from '../../backend/parts.js';
 import { hardDeleted, planAppend, planDelete, planTruncate, softDeleted, type RecordedId, type StreamState } from '../../backend/stream-rules.js';
 import { ReadOnlyStoreError } from '../../core/errors.js';
+import { keyHash } from '../../core/partition.js';
 import { AppendGroups, GroupAborted, type Outcome } from './append-groups.js';
 import type { SqliteConnection } from './connection.js';
+import { PartitionPages } from './partition-reads.js';
 import { translateSqliteError } from './errors.js';
 
 const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
@@ -27,6 +29,8 @@ export class SqliteLog implements EventLog {
   readonly capabilities = ALL_CAPABILITIES;
 
   private readonly statements;
+  /** Reads of one partition of the log, a statement per count and filter. */
+  private readonly partitionPages: PartitionPages;
   private readonly appendTransaction: Database.Transaction<(batch: readonly PreparedAppend[]) => AppendResult[]>;
   private readonly groupTransaction: Database.Transaction<(batches: readonly (readonly PreparedAppend[])[], until: number) => Outcome[]>;
   /** Undefined when appends are not grouped (the groupCommit option). */
@@ -48,7 +52,7 @@ export class SqliteLog implements EventLog {
         `SELECT id, stream, revision, position FROM annals_events WHERE id IN (SELECT value FROM json_each(?))`,
       ),
       insert: db.prepare(
-        `INSERT INTO annals_events (id, stream, category, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO annals_events (id, stream, category, stream_hash, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       undelete: db.prepare(`UPDATE annals_streams SET deleted = NULL WHERE stream = ? AND deleted = 'soft'`),
       saveState: db.prepare(
@@ -79,6 +83,7 @@ export class SqliteLog implements EventLog {
       // AUTOINCREMENT's counter: the last position ever assigned, even if its event was deleted since.
       head: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'annals_events'`).pluck(),
     };
+    this.partitionPages = new PartitionPages(db, EVENT_COLUMNS);
     this.appendTransaction = db.transaction((batch: readonly PreparedAppend[]) => this.appendInTransaction(batch));
     // Inside the group's transaction, appendTransaction runs in a savepoint (better-sqlite3 nests so).
     this.groupTransaction = db.transaction((batches: readonly (readonly PreparedAppend[])[], until: number) => {
@@ -162,9 +167,11 @@ export class SqliteLog implements EventLog {
       if (state.deleted === 'soft') undelete.run(append.stream);
       let position = 0;
       let revision = plan.firstRevision;
+      // The partition hash of the stream, which partition reads filter on (partition-reads.ts).
+      const hash = keyHash(append.stream);
       for (const event of append.events) {
         position = Number(
-          insert.run(event.id, append.stream, append.category, revision, event.type, event.data, event.metadata, recordedAt).lastInsertRowid,
+          insert.run(event.id, append.stream, append.category, hash, revision, event.type, event.data, event.metadata, recordedAt).lastInsertRowid,
         );
         written?.push({ id: event.id, type: event.type, data: event.data, metadata: event.metadata, stream: append.stream, revision, position, recordedAt });
         revision++;
@@ -186,12 +193,14 @@ export class SqliteLog implements EventLog {
    * The head is read before the page: every position up to it was committed before the page's
    * query began (one writer, positions in commit order), so a short page vouches for it.
    */
-  async readAllPage({ after, category, types, limit }: AllPageQuery): Promise<AllPage> {
+  async readAllPage(query: AllPageQuery): Promise<AllPage> {
+    const { after, category, types, partition, limit } = query;
     const s = this.statements;
     return this.connection.read('read the log', () => {
       const head = (s.head.get() as number | undefined) ?? 0;
       const events =
-        category === undefined && types === undefined ? s.all.all(after, limit)
+        partition !== undefined ? this.partitionPages.read(query, partition)
+        : category === undefined && types === undefined ? s.all.all(after, limit)
         : types === undefined ? s.allByCategory.all(category!, after, limit)
         : category === undefined ? s.allByTypes.all(after, JSON.stringify(types), limit)
         : s.allByCategoryAndTypes.all(category, after, JSON.stringify(types), limit);

@@ -1,16 +1,18 @@
 import type Database from 'better-sqlite3';
+import type { GroupKey, GroupMembers } from '../../readmodel/types.js';
 import type { CommitSignal } from '../../backend/parts.js';
 import { StoreClosedError } from '../../core/errors.js';
 import type { KeyedState, ReadModelStore, SyncReadModels } from '../../readmodel/read-model-store.js';
 import type { CollectionSpec, DeadLetter, LeaseAnswer, ProjectionCommit, ProjectionKey, ProjectionState, StoredDocument, StoredFilter, StoredFind } from '../../readmodel/types.js';
 import type { SqliteConnection } from './connection.js';
+import { SqliteGroupMembers } from './group-members.js';
 import { SqliteProjectionStates } from './projection-states.js';
 import { SqliteCollections } from './read-model-collections.js';
 
 /**
  * Read models in SQLite: documents in a table per collection with real expression indexes
- * (read-model-sql.ts), and projection state rows, dead letters and live versions in the
- * tables of migration 3.
+ * (read-model-sql.ts), projection state rows, dead letters and live versions in the tables of
+ * migration 3, and the members of consumer groups in migration 4's.
  *
  * A commit is one IMMEDIATE transaction (the write lock first, so two connections never both
  * read a state row and then both write it): the compare-and-set of the state row, the writes in
@@ -24,8 +26,10 @@ export class SqliteReadModels implements ReadModelStore, SyncReadModels {
   private readonly db: Database.Database;
   private readonly collections: SqliteCollections;
   private readonly projections: SqliteProjectionStates;
+  private readonly members: SqliteGroupMembers;
   private readonly commitTransaction: Database.Transaction<(commit: ProjectionCommit) => void>;
   private readonly leaseTransaction: Database.Transaction<(key: ProjectionKey, owner: string, ttlMs: number, epoch?: number) => LeaseAnswer>;
+  private readonly heartbeatTransaction: Database.Transaction<(group: GroupKey, member: string, ttlMs: number) => GroupMembers>;
   private readonly prepareTransaction: Database.Transaction<(specs: readonly CollectionSpec[]) => void>;
   private readonly dropTransaction: Database.Transaction<(specs: readonly CollectionSpec[]) => void>;
 
@@ -42,8 +46,10 @@ export class SqliteReadModels implements ReadModelStore, SyncReadModels {
     const db = (this.db = connection.db);
     this.collections = new SqliteCollections(db);
     this.projections = new SqliteProjectionStates(db);
+    this.members = new SqliteGroupMembers(db);
     this.commitTransaction = db.transaction((commit: ProjectionCommit) => this.commitSteps(commit));
     this.leaseTransaction = db.transaction((key, owner, ttlMs, epoch) => this.projections.lease(key, owner, ttlMs, epoch));
+    this.heartbeatTransaction = db.transaction((group, member, ttlMs) => this.members.heartbeat(group, member, ttlMs));
     this.prepareTransaction = db.transaction((specs) => specs.forEach((spec) => this.collections.create(spec)));
     this.dropTransaction = db.transaction((specs) => specs.forEach((spec) => this.collections.drop(spec)));
   }
@@ -125,6 +131,18 @@ export class SqliteReadModels implements ReadModelStore, SyncReadModels {
 
   removeDeadLetters(key: ProjectionKey, positions: readonly number[]): Promise<number> {
     return this.write('remove dead letters', () => this.projections.removeDeadLetters(key, positions));
+  }
+
+  heartbeat(group: GroupKey, member: string, ttlMs: number): Promise<GroupMembers> {
+    return this.write('record a group heartbeat', () => this.heartbeatTransaction.immediate(group, member, ttlMs));
+  }
+
+  leaveGroup(group: GroupKey, member: string): Promise<void> {
+    return this.write('leave a group', () => this.members.leave(group, member));
+  }
+
+  groupMembers(group: GroupKey): Promise<GroupMembers> {
+    return this.read('read group members', () => this.members.members(group));
   }
 
   liveVersion(projection: string): Promise<number | undefined> {

@@ -35,7 +35,10 @@ export function registerDlq(program: Command): void {
   dlq
     .command('list')
     .summary("list a projection's parked events")
-    .description("List a projection's parked events in position order: position, stream, type, when parked, event id, and the error.")
+    .description(
+      "List a projection's parked events in position order: position, stream, type, when parked, event id, who parked it (the runner " +
+        'whose lease the commit held; none for an inline projection), and the error.',
+    )
     .argument('<projection>', 'the projection, by name (from --projections)')
     .option('--after <position>', 'only those after this position (the last one of the previous page)')
     .option('--limit <n>', 'at most n (default 100, at most 10000)')
@@ -45,7 +48,7 @@ export function registerDlq(program: Command): void {
         const limit = options.limit === undefined ? undefined : parseInteger('--limit', options.limit, 'an integer from 1 to 10000');
         const { store, projection } = await open(context, name);
         const letters = await listDeadLetters(store.readModelStore(), projection, { after, limit });
-        for (const letter of letters) await context.out.result(letterJson(letter), formatLetter(letter));
+        for (const letter of letters) await context.out.result({ ...letterJson(letter), owner: letter.owner ?? null }, formatLetter(letter));
         if (letters.length === 0) context.out.note('(no dead letters)');
       }),
     );
@@ -113,10 +116,15 @@ function letterJson(letter: DeadLetter): object {
   return { ...letter, parkedAt: new Date(letter.parkedAt).toISOString() };
 }
 
-/** `#4  acct-2  Added  parked 2026-…Z  <event id>`, then the error indented. */
+/**
+ * `#4  acct-2  Added  parked 2026-…Z  <event id>  by <owner>  partition 3` (no `by` without an
+ * owner, no partition for a projection that is not partitioned), then the error indented.
+ */
 function formatLetter(letter: DeadLetter): string[] {
+  const by = letter.owner === undefined ? '' : `  by ${letter.owner}`;
+  const partition = letter.partition === undefined ? '' : `  partition ${letter.partition}`;
   return [
-    `#${letter.position}  ${letter.stream}  ${letter.type}  parked ${new Date(letter.parkedAt).toISOString()}  ${letter.eventId}`,
+    `#${letter.position}  ${letter.stream}  ${letter.type}  parked ${new Date(letter.parkedAt).toISOString()}  ${letter.eventId}${by}${partition}`,
     ...letter.error.split('\n').map((line) => `    ${line}`),
   ];
 }

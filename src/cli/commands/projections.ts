@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Projection } from '../../projection/define-projection.js';
 import { isReactor } from '../../projection/reactor.js';
 import { rebuildProjection } from '../../projection/rebuild.js';
-import { projectionStatus, type ProjectionStatus } from '../../projection/status.js';
+import { projectionStatus, type ProjectionLease, type ProjectionStatus } from '../../projection/status.js';
 import { formatFields, formatTable, plural } from '../output.js';
 import { createProgress } from '../progress.js';
 import { projectionNamed } from '../projections-module.js';
@@ -90,17 +90,19 @@ interface RebuildCommandOptions {
 
 /** The status as the CLI sees it: `state` says whether any process runs the projection (this one runs none). */
 function withState(status: ProjectionStatus): ProjectionStatus {
-  const { expiresAt, owner } = status.lease;
-  const held = owner !== undefined && expiresAt !== undefined && expiresAt.getTime() > Date.now();
+  const leases = status.partitions?.map((partition) => partition.lease) ?? [status.lease];
+  const held = leases.some(({ expiresAt, owner }) => owner !== undefined && expiresAt !== undefined && expiresAt.getTime() > Date.now());
   return { ...status, state: held ? 'running' : 'stopped' };
 }
 
 /** The status with its unknowns as null, so that every field is in the JSON. */
 function statusJson(status: ProjectionStatus): object {
   const { lease } = status;
+  const leaseJson = ({ owner, epoch, expiresAt }: ProjectionLease) => ({ owner: owner ?? null, epoch, expiresAt: expiresAt ?? null });
   return {
     ...status,
-    lease: { owner: lease.owner ?? null, epoch: lease.epoch, expiresAt: lease.expiresAt ?? null },
+    lease: leaseJson(lease),
+    ...(status.partitions ? { partitions: status.partitions.map((partition) => ({ ...partition, lease: leaseJson(partition.lease), updatedAt: partition.updatedAt ?? null })) } : {}),
     liveGeneration: status.liveGeneration ?? null,
     lastError: status.lastError ?? null,
     updatedAt: status.updatedAt ?? null,
@@ -110,12 +112,18 @@ function statusJson(status: ProjectionStatus): object {
 function formatStatus(status: ProjectionStatus): string[] {
   const { lease, lag } = status;
   const leaseText = lease.owner === undefined ? `none (epoch ${lease.epoch})` : `${lease.owner}, epoch ${lease.epoch}, until ${lease.expiresAt!.toISOString()}`;
+  const grouped = status.partitions !== undefined;
   const fields: [string, string][] = [
-    ['state', status.state === 'running' ? 'running (a runner holds its lease)' : 'stopped (no runner holds its lease)'],
-    ['checkpoint', String(status.checkpoint)],
+    [
+      'state',
+      grouped ? (status.state === 'running' ? 'running (members hold partition leases)' : 'stopped (no member holds a partition lease)')
+      : status.state === 'running' ? 'running (a runner holds its lease)'
+      : 'stopped (no runner holds its lease)',
+    ],
+    [grouped ? 'checkpoint (lowest partition)' : 'checkpoint', String(status.checkpoint)],
     ['head', String(status.head)],
     ['lag', lag.positions === 0 ? 'caught up' : `${plural(lag.positions, 'position')}, ${lag.seconds.toFixed(1)} s`],
-    ['lease', leaseText],
+    ...(grouped ? [] : [['lease', leaseText] as [string, string]]),
     ['dead letters', status.deadLetters >= 10_000 ? '10000 or more' : String(status.deadLetters)],
     ['updated', status.updatedAt?.toISOString() ?? 'never'],
   ];
@@ -124,7 +132,29 @@ function formatStatus(status: ProjectionStatus): string[] {
     status.liveGeneration === status.generation ? 'live'
     : status.liveGeneration === undefined ? 'none is live yet'
     : `queries read generation ${status.liveGeneration}`;
-  return [`${status.name} v${status.version}, generation ${status.generation} (${live})`, ...formatFields(fields).map((line) => `  ${line}`)];
+  const lines = [`${status.name} v${status.version}, generation ${status.generation} (${live})`, ...formatFields(fields).map((line) => `  ${line}`)];
+  if (status.partitions !== undefined) {
+    lines.push('', `  ${plural(status.partitions.length, 'partition')}:`);
+    const rows = status.partitions.map((partition) => [
+      String(partition.partition),
+      partition.lease.owner ?? '-',
+      String(partition.lease.epoch),
+      String(partition.checkpoint),
+      partition.lag.positions === 0 ? 'caught up' : `${partition.lag.positions} (${partition.lag.seconds.toFixed(1)} s)`,
+      String(partition.deadLetters),
+    ]);
+    lines.push(...formatTable(['partition', 'owner', 'epoch', 'checkpoint', 'lag', 'dead letters'], rows).map((line) => `  ${line}`));
+    const members = status.members ?? [];
+    lines.push('', `  ${plural(members.length, 'member')}:`);
+    const memberRows = members.map((member) => [
+      member.member,
+      member.alive ? 'alive' : 'gone',
+      member.lastHeartbeat.toISOString(),
+      member.partitions.length === 0 ? '-' : member.partitions.join(','),
+    ]);
+    lines.push(...formatTable(['member', 'state', 'last heartbeat', 'partitions'], memberRows).map((line) => `  ${line}`));
+  }
+  return lines;
 }
 
 function describe(projection: Projection<any>): object {

@@ -9,6 +9,7 @@ import { deletionTests } from './deletion.js';
 import { expectedRevisionTests } from './expected-revision.js';
 import { idempotencyTests } from './idempotency.js';
 import type { ConformanceOptions } from './options.js';
+import { partitionTests } from './partitions.js';
 import { propertyTests } from './property.js';
 import { raceTests } from './race.js';
 import { readAllTests } from './read-all.js';
@@ -78,6 +79,7 @@ export function runEventStoreConformance(options: ConformanceOptions): void {
     readAllTests(suite);
     subscriptionTests(suite);
     subscriptionPageTests(suite);
+    partitionTests(suite);
     deletionTests(suite);
     truncationTests(suite);
     snapshotTests(suite);
@@ -88,7 +90,7 @@ export function runEventStoreConformance(options: ConformanceOptions): void {
   });
 }
 
-const PART_NAMES: readonly string[] = ['log', 'snapshots', 'commits', 'readModels', 'inline'] satisfies readonly PartName[];
+const PART_NAMES: readonly string[] = ['log', 'snapshots', 'commits', 'readModels', 'inline', 'partitions'] satisfies readonly PartName[];
 
 function isPartName(need: string): need is PartName {
   return PART_NAMES.includes(need);

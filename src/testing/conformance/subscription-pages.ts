@@ -13,7 +13,7 @@ async function appendNoise(store: EventStore, count: number): Promise<void> {
 }
 
 /** A page subscription that the test pulls from by hand, and stops at the end. */
-function pages(store: EventStore, options: Omit<SubscribeOptions, 'signal'>) {
+export function pages(store: EventStore, options: Omit<SubscribeOptions, 'signal'>) {
   const stop = new AbortController();
   const iterator = store.subscribePages({ ...options, signal: stop.signal })[Symbol.asyncIterator]();
   return {

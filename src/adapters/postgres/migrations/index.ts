@@ -3,6 +3,7 @@ import { eventsAndStreams } from './0001-events-and-streams.js';
 import { snapshots } from './0002-snapshots.js';
 import { appendWithoutHorizon } from './0003-append-without-horizon.js';
 import { readModels } from './0004-read-models.js';
+import { consumerGroups } from './0005-consumer-groups.js';
 
 export type { Migration } from './migration.js';
 
@@ -11,7 +12,7 @@ export type { Migration } from './migration.js';
  * file, added at the end. A function's live definition is in the newest file that creates or
  * replaces it (today `append_events` is 0003's, `delete_stream` and `truncate_stream` 0002's).
  */
-export const migrationsInOrder: readonly Migration[] = [eventsAndStreams, snapshots, appendWithoutHorizon, readModels];
+export const migrationsInOrder: readonly Migration[] = [eventsAndStreams, snapshots, appendWithoutHorizon, readModels, consumerGroups];
 
 /**
  * The migrations of one store's schema. `s` is the quoted schema name. Versioned and

@@ -18,6 +18,7 @@ const releasedChecksums: Readonly<Record<number, string>> = {
   2: '671dc8ed5714b0f28024d7d45bf4865ee5fbed62ff1a6a2cf4125f619099c873',
   3: '53ca363717f6c9e9f704ed6b1d942bbefad5e334ac4cf35f319052a13852fff7',
   4: '84fe99ea1c8063b4e9c3d322abd4a8dfa82c1e959f16adf75717776507ca96e8',
+  5: 'c7c7af6d88f0eac404438a7949ab972d35884a6dd670db98f9c5ede9b58cee86',
 };
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

@@ -87,3 +87,11 @@ local function made_id_entry(log_key, id)
   return nil
 end
 `;
+
+/** The server's clock in ms (TIME), for the read models' leases and group heartbeats: one clock for every process. */
+export const NOW_MS_LUA = `
+local function now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+`;

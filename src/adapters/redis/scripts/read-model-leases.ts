@@ -1,15 +1,12 @@
+import { NOW_MS_LUA } from './common.js';
+
 /**
  * The state row's lease, its release, and the live version's switch: compare-and-set steps
  * decided inside Redis, on its clock (TIME), with the rules of the memory read models.
  */
 
 /** Reads the state hash into the reply shape of stateReply (read-model-state.ts): c, has owner, o, e, x, u. */
-const STATE_LUA = `
-local function now_ms()
-  local time = redis.call('TIME')
-  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
-local function state_reply(key)
+const STATE_LUA = `${NOW_MS_LUA}local function state_reply(key)
   local v = redis.call('HMGET', key, 'c', 'o', 'e', 'x', 'u')
   return { v[1] or '0', v[2] and 1 or 0, v[2] or '', v[3] or '0', v[4] or '0', v[5] or '0' }
 end

@@ -1,3 +1,4 @@
+import { groupTests } from './groups.js';
 import { afterEach, beforeAll, describe, it } from 'vitest';
 import type { EventStore } from '../../../core/event-store.js';
 import { runProjections, type RunningProjections } from '../../../projection/run-projections.js';
@@ -67,6 +68,7 @@ export function runProjectionConformance(options: ProjectionConformanceOptions):
     cleanFoldTests(suite);
     statusTests(suite);
     inlineTests(suite);
+    groupTests(suite);
   });
 }
 

@@ -72,8 +72,27 @@ export function deadLetterTests(suite: ReadModelSuite): void {
         const refused = await store.commit(attempt).catch((error: unknown) => error);
         expect(refused).toBeInstanceOf(LeaseLostError);
       }
-      expect(await store.deadLetters(KEY, 0, 10)).toEqual([letter(3, 's-1'), letter(5, 's-1')]);
+      const owned = { owner: 'runner-a' };
+      expect(await store.deadLetters(KEY, 0, 10)).toEqual([{ ...letter(3, 's-1'), ...owned }, { ...letter(5, 's-1'), ...owned }]);
       expect(await store.get(ACCOUNTS, ['s-1'])).toEqual([undefined]);
+    });
+
+    suite.test('a dead letter names the lease holder whose commit parked it, and no one when the commit had no lease', async (f) => {
+      const store = await withAccounts(f);
+      await store.commit(commitOf([], 0, 5, { park: [letter(2, 's-1')] })); // inline: no lease
+      await store.lease(KEY, 'runner-a', 60_000);
+      await store.commit(commitOf([], 5, 10, { lease: { owner: 'runner-a', epoch: 1 }, ttlMs: 60_000, park: [letter(7, 's-2'), letter(9, 's-2')] }));
+      const listed = await (await f.connect(store)).deadLetters(KEY, 0, 10);
+      expect(listed).toEqual([letter(2, 's-1'), { ...letter(7, 's-2'), owner: 'runner-a' }, { ...letter(9, 's-2'), owner: 'runner-a' }]);
+      expect(listed[0]!.owner).toBeUndefined();
+      // Parked again, a letter takes the owner of the commit that parked it last (or none).
+      await store.release(KEY, 'runner-a', 1);
+      await store.lease(KEY, 'runner-b', 60_000);
+      await store.commit(commitOf([], 10, 10, { lease: { owner: 'runner-b', epoch: 2 }, park: [letter(2, 's-1', 'Error: again')] }));
+      await store.commit(commitOf([], 10, 12, { park: [letter(7, 's-2', 'Error: again')] }));
+      const again = await store.deadLetters(KEY, 0, 10);
+      expect(again).toEqual([{ ...letter(2, 's-1', 'Error: again'), owner: 'runner-b' }, letter(7, 's-2', 'Error: again'), { ...letter(9, 's-2'), owner: 'runner-a' }]);
+      expect(again[1]!.owner).toBeUndefined();
     });
 
     suite.test('keeps long error texts and odd stream names whole', async (f) => {

@@ -5,6 +5,7 @@ import { commitTests } from './commits.js';
 import { deadLetterTests } from './dead-letters.js';
 import { documentTests } from './documents.js';
 import { findTests } from './finds.js';
+import { groupTests } from './groups.js';
 import { leaseTests } from './leases.js';
 import type { ReadModelConformanceOptions } from './options.js';
 import type { ReadModelFixture, ReadModelSuite } from './suite.js';
@@ -53,5 +54,6 @@ export function runReadModelConformance(options: ReadModelConformanceOptions): v
     leaseTests(suite);
     deadLetterTests(suite);
     versionTests(suite);
+    groupTests(suite);
   });
 }
