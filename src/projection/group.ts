@@ -10,6 +10,9 @@ import { generationCheckpoint } from './partitions.js';
 import { afterReadModelWakeups } from './promotion-watch.js';
 import { ProjectionRunner, type RunnerError, type RunnerState } from './runner.js';
 
+/** How often a member looks at the group's members between heartbeats, in ms. */
+const MEMBERS_LOOK_MS = 250;
+
 /**
  * Which partitions a member applies: the members sorted by id deal the partitions out in
  * turn (partition p to member p mod n), so every member that sees the same list computes the
@@ -27,6 +30,7 @@ export function assignedPartitions(members: readonly Pick<MemberRow, 'member'>[]
 /**
  * This process's membership in the consumer group of a partitioned projection. It beats in
  * the group's member table (on the database's clock) every fifth of the lease's time to live,
+ * and at once when a look at the members (every 250 ms) finds one joined, left or expired;
  * works out from the live members which partitions are its own, runs a runner for each (its
  * own lease, checkpoint and dead letters) and stops those no longer its own: a runner stops
  * after its batch in flight and gives its lease up, which the new owner, polling while it
@@ -164,11 +168,29 @@ export class GroupMembership {
         failures++;
       }
       const pause = failures === 0 ? this.heartbeatMs : Math.min(this.heartbeatMs, 100 * 2 ** Math.min(failures, 5));
-      await sleep(pause, undefined, { signal: AbortSignal.any([signal, wake.signal]) }).catch(() => undefined);
+      await this.untilNextBeat(pause, AbortSignal.any([signal, wake.signal]));
       wake = new AbortController();
     }
     early.abort();
     await this.leave();
+  }
+
+  /**
+   * Waits `pause` before the next heartbeat, looking at the members (a read) every quarter of a
+   * second meanwhile: a member that joined or left brings the beat, and so the rebalancing,
+   * forward, so a newcomer gets its share within about a quarter second, not a heartbeat.
+   */
+  private async untilNextBeat(pause: number, signal: AbortSignal): Promise<void> {
+    const until = Date.now() + pause;
+    const known = this.membersValue.map((row) => row.member).join('\u0000');
+    for (let left = pause; left > 0 && !signal.aborted; left = until - Date.now()) {
+      await sleep(Math.min(left, MEMBERS_LOOK_MS), undefined, { signal }).catch(() => undefined);
+      if (signal.aborted || Date.now() >= until || this.group === undefined) return;
+      const seen = await this.readModelStore.groupMembers(this.group).catch(() => undefined);
+      if (seen === undefined) continue;
+      const live = seen.members.filter((row) => row.expiresAt > seen.now).map((row) => row.member);
+      if (live.join('\u0000') !== known) return;
+    }
   }
 
   /** Finds the generation to build, creates its collections, makes it live when nothing is, and has the log index its partitions. */
