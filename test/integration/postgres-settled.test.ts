@@ -153,6 +153,25 @@ describeWithService(service, 'postgres settled order', () => {
     expect(subscriber.seen.map((e) => e.position)).toEqual([later.position]);
   });
 
+  it('moves an idle subscriber on past a rolled-back append at the end of the log, to the head another store reports', async () => {
+    const schema = ctx.schema();
+    const writer = await ctx.open({ schema });
+    const reader = await ctx.open({ schema, pollIntervalMs: 200 });
+    await writer.append('order-1', [{ type: 'Placed' }]);
+    const subscriber = followPages(reader, {});
+    await until(() => subscriber.pages.some((page) => page.readThrough >= 1), 'the subscriber to read the first event');
+    // The last position taken is never used: no row will ever close the gap.
+    const slow = await ctx.client('annals-test-rolled-back-appender');
+    await slow.query('BEGIN');
+    await slow.query(appendEventsQuery(schema, 'order-2', [event('Placed')]));
+    await slow.query('ROLLBACK');
+    const head = await writer.headPosition();
+    expect(head).toBe(2);
+    await until(() => subscriber.pages.some((page) => page.readThrough >= head), `the subscriber to read through the head (${head})`, 5000);
+    await subscriber.stop();
+    expect(subscriber.seen.map((e) => e.position)).toEqual([1]);
+  });
+
   it('waits for a transaction that took its position before it had a transaction id', async () => {
     const schema = ctx.schema();
     const s = pg.escapeIdentifier(schema);

@@ -24,6 +24,8 @@ export class PostgresLog implements EventLog {
 
   private heldBackRetries = 0;
   private heldBackTimer: NodeJS.Timeout | undefined;
+  /** When a short unfiltered page last looked at the sequence for a trailing gap (settleTrailingGap). */
+  private lastTrailingLook = 0;
   private readonly settled = new Settled(() => this.lookAtAppenders());
   private readonly appendTexts = new Map<string, string>();
 
@@ -155,7 +157,7 @@ export class PostgresLog implements EventLog {
       // At most three reads: one held back, one short of the head, one final.
       const readAgain = heldBack
         ? attempt === 0 && (await this.settle(rows[rows.length - 1]!.position, pageWalked, cut))
-        : attempt < 2 && filtered && rows.length < limit && (await this.settleBeyond(cut));
+        : attempt < 2 && rows.length < limit && (filtered ? await this.settleBeyond(cut) : await this.settleTrailingGap(cut));
       if (!readAgain) {
         this.retryHeldBack(heldBack);
         const events = heldBack ? rows.slice(0, end) : rows;
@@ -185,6 +187,20 @@ export class PostgresLog implements EventLog {
   private async settleBeyond(cut: number): Promise<boolean> {
     const seen = await this.walk(this.settled.value + WALK_LIMIT);
     if (seen > this.settled.value) await this.settled.waitFor(seen, APPENDERS_WAIT_MS);
+    return this.settled.value > cut;
+  }
+
+  /**
+   * For a short unfiltered page, which contiguity settled as far as its rows go: a position
+   * taken past them and never used (a rolled-back append, the last one so far) is a gap no row
+   * will ever close, so the page could not vouch for it, and a reader waiting for the head another
+   * store object reports would wait until the next append. Looks at the sequence and its lock
+   * (one query), at most once per poll interval per store: true when that settled past `cut`.
+   */
+  private async settleTrailingGap(cut: number): Promise<boolean> {
+    if (Date.now() - this.lastTrailingLook < this.pollIntervalMs) return false;
+    this.lastTrailingLook = Date.now();
+    await this.settled.check();
     return this.settled.value > cut;
   }
 
