@@ -143,8 +143,9 @@ export class GroupMembership {
     const signal = this.stopping.signal;
     let prepared = false;
     let failures = 0;
-    // A rebuild's promotion, and members joining or leaving, are looked at each beat; a
-    // promotion seen through the read models' wake-ups brings the next beat forward.
+    // A rebuild's promotion and the member list are looked at each beat; a promotion seen
+    // through the read models' wake-ups, or a change in the list seen between beats
+    // (untilNextBeat), brings the next beat forward.
     const early = new AbortController();
     let wake = new AbortController();
     if (this.fixedGeneration === undefined) afterReadModelWakeups(this.readModelStore, AbortSignal.any([signal, early.signal]), () => void this.promoted().then((yes) => yes && wake.abort(), () => undefined));
