@@ -7,7 +7,7 @@ import { defineProjection } from './define-projection.js';
 import { assignedPartitions } from './group.js';
 import { runProjections, type RunningProjections } from './run-projections.js';
 import { listDeadLetters } from './dead-letters.js';
-import { allDocuments, eventually, foldTrails, type Trail } from '../testing/conformance/projections/suite.js';
+import { allDocuments, eventually, foldTrails, trailProjection, type Trail } from '../testing/conformance/projections/suite.js';
 import type { RecordedEvent } from '../core/types.js';
 
 const opened: (EventStore | RunningProjections)[] = [];
@@ -15,20 +15,8 @@ afterEach(async () => {
   for (const thing of opened.splice(0).reverse()) await (thing instanceof EventStore ? thing.close() : thing.stop());
 });
 
-/** The trail projection, split in `count` partitions: each stream's document lists the revisions applied, in order. */
-function partitionedTrail(count: number) {
-  return defineProjection({
-    name: 'trail',
-    version: 1,
-    partitions: { count },
-    collections: { streams: {} },
-    load: (event: RecordedEvent) => ({ collection: 'streams', id: event.stream }),
-    apply: (event: RecordedEvent, session) => {
-      const trail = session.get<Trail>('streams', event.stream) ?? { revisions: [], positions: [] };
-      session.upsert('streams', event.stream, { revisions: [...trail.revisions, event.revision], positions: [...trail.positions, event.position] });
-    },
-  });
-}
+/** The trail projection (each stream's document lists the revisions applied, in order), split in `count` partitions. */
+const partitionedTrail = (count: number) => trailProjection('trail', count);
 
 describe('assignedPartitions', () => {
   it('deals every partition to exactly one member, the counts differing by at most one', () => {

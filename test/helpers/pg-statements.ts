@@ -24,3 +24,24 @@ export function recordStatements(): { statements: Map<string, Statement>; counts
   } as typeof original;
   return { statements, counts, stop: () => void (pg.Client.prototype.query = original) };
 }
+
+/** A node of a plan from EXPLAIN (FORMAT JSON), with what the tests look at. */
+export interface PlanNode {
+  readonly 'Node Type': string;
+  readonly 'Relation Name'?: string;
+  readonly 'Index Name'?: string;
+  readonly Plans?: PlanNode[];
+}
+
+/** The plan's nodes, the root and every node under it. */
+export function planNodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(planNodes)];
+}
+
+/** A value as SQL text, for EXECUTE of a prepared statement (the test's own values, never input). */
+export function literal(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(', ')}]::text[]`;
+  throw new TypeError(`no literal for ${String(value)}`);
+}

@@ -3,32 +3,13 @@ import pg from 'pg';
 import { beforeAll, expect, it } from 'vitest';
 import type { EventStore } from '../../src/index.js';
 import { collect } from '../helpers/collect.js';
-import { recordStatements, type Statement } from '../helpers/pg-statements.js';
+import { literal, planNodes, recordStatements, type PlanNode, type Statement } from '../helpers/pg-statements.js';
 import { appendEventsQuery, postgresService, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 
 const service = await checkService(postgresService);
 
 const EVENTS = 100_000;
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
-/** A value as SQL text, for EXECUTE of a prepared statement (the test's own values, never input). */
-function literal(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return pg.escapeLiteral(value);
-  if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(', ')}]::text[]`;
-  throw new TypeError(`no literal for ${String(value)}`);
-}
 
 type Read = (store: EventStore, anId: string) => Promise<unknown>;
 
@@ -154,7 +135,7 @@ describeWithService(service, 'PostgreSQL indexes', () => {
         await admin.query('DEALLOCATE annals_explained');
       }
       for (const [kind, result] of [['custom', custom], ['generic', generic]] as const) {
-        const all = nodes(result.rows[0]!['QUERY PLAN'][0].Plan);
+        const all = planNodes(result.rows[0]!['QUERY PLAN'][0].Plan);
         const summary = all
           .map((n) => `${n['Node Type']}${n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}${n['Index Name'] ? ` using ${n['Index Name']}` : ''}`)
           .join(' > ');

@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { PostgresReadModels } from '../../src/adapters/postgres/index.js';
 import { indexName } from '../../src/adapters/postgres/read-model-sql.js';
 import type { StoredFilter, StoredFind } from '../../src/readmodel/types.js';
-import { recordStatements, type Statement } from '../helpers/pg-statements.js';
+import { literal, planNodes, recordStatements, type PlanNode, type Statement } from '../helpers/pg-statements.js';
 import { ACCOUNTS, batch, put, useReadModels } from '../helpers/postgres-read-models.js';
 import { postgresService, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';
@@ -11,23 +11,6 @@ import { checkService, describeWithService } from '../helpers/services.js';
 const service = await checkService(postgresService);
 
 const DOCUMENTS = 5_000;
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: PlanNode[];
-}
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
-
-/** A value as SQL text, for EXECUTE of a prepared statement (the test's own values, never input). */
-function literal(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return pg.escapeLiteral(value);
-  throw new TypeError(`no literal for ${String(value)}`);
-}
 
 const OWNER = indexName(ACCOUNTS, 'owner', 'string');
 const BALANCE = indexName(ACCOUNTS, 'balance', 'number');
@@ -99,7 +82,7 @@ describeWithService(service, 'PostgreSQL read-model indexes', () => {
           await admin.query('DEALLOCATE rm_explained');
         }
         for (const [kind, result] of [['custom', custom], ['generic', generic]] as const) {
-          const plan = nodes(result.rows[0]!['QUERY PLAN'][0].Plan);
+          const plan = planNodes(result.rows[0]!['QUERY PLAN'][0].Plan);
           const summary = plan.map((node) => `${node['Node Type']}${node['Index Name'] ? ` on ${node['Index Name']}` : ''}`).join(' > ');
           if (process.env.SHOW_PLANS) console.log(`${read} (${kind}${analyzed ? ', analyzed' : ''}): ${summary}`);
           expect(plan.some((node) => node['Node Type'] === 'Seq Scan'), `${kind} plan: ${summary}`).toBe(false);

@@ -1,24 +1,10 @@
 import { describe, expect } from 'vitest';
 import { partitionOf } from '../../../core/partition.js';
-import type { RecordedEvent } from '../../../core/types.js';
-import { defineProjection } from '../../../projection/define-projection.js';
 import { ReadModels } from '../../../readmodel/read-models.js';
-import { allDocuments, eventually, foldTrails, type ProjectionSuite, type Trail } from './suite.js';
+import { allDocuments, eventually, foldTrails, trailProjection, type ProjectionSuite, type Trail } from './suite.js';
 
 /** The trail projection split in `count` partitions routed by stream name (what the log filters on). */
-function partitionedTrail(count: number) {
-  return defineProjection({
-    name: 'split-trail',
-    version: 1,
-    partitions: { count },
-    collections: { streams: {} },
-    load: (event: RecordedEvent) => ({ collection: 'streams', id: event.stream }),
-    apply: (event: RecordedEvent, session) => {
-      const trail = session.get<Trail>('streams', event.stream) ?? { revisions: [], positions: [] };
-      session.upsert('streams', event.stream, { revisions: [...trail.revisions, event.revision], positions: [...trail.positions, event.position] });
-    },
-  });
-}
+const partitionedTrail = (count: number) => trailProjection('split-trail', count);
 
 export function groupTests(suite: ProjectionSuite): void {
   describe('consumer groups', () => {

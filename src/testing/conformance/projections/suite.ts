@@ -57,12 +57,14 @@ export type Trail = { revisions: number[]; positions: number[] };
 /**
  * Every event of every stream, recorded in its stream's document: the document holds each
  * applied revision in the order the commits applied them, so a duplicate, a gap or a
- * reordering shows in the data, not in counts of apply calls.
+ * reordering shows in the data, not in counts of apply calls. With `partitions`, split in that
+ * many partitions routed by stream name, for a consumer group.
  */
-export function trailProjection(name = 'trail'): Projection {
+export function trailProjection(name = 'trail', partitions?: number): Projection {
   return defineProjection({
     name,
     version: 1,
+    ...(partitions === undefined ? {} : { partitions: { count: partitions } }),
     collections: { streams: {} },
     load: (event: RecordedEvent) => ({ collection: 'streams', id: event.stream }),
     apply: (event: RecordedEvent, session) => {
