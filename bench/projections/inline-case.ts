@@ -2,7 +2,8 @@ import { runProjections, type EventStore } from '../../src/index.js';
 import { compare, timingOf, type Side } from '../lib/compare.js';
 import { makeEvents } from '../lib/workload.js';
 import type { ProjectionsCase } from './cases.js';
-import { countingProjection, STREAMS } from './workload.js';
+import type { RawDriver } from './raw-driver.js';
+import { amountOf, countingProjection, STREAMS, type Count } from './workload.js';
 
 /** Appends with one inline projection must keep at least this share of the appends without one. */
 const INLINE_MIN_RATIO = 0.7;
@@ -12,6 +13,11 @@ const INLINE_MIN_RATIO = 0.7;
  * projection registered inline, against the same appends on a store without it (each its own
  * database, block by block in one run). The "raw" columns are the store without the projection.
  * Skipped, with a note, where the store cannot run inline projections (`provides('inline')`).
+ *
+ * A second row, for information, bounds what any inline projection can keep: the same appends
+ * written by hand on the raw driver, each in a transaction that also reads and folds the stream's
+ * counting document and moves a checkpoint (RawDriver.appendApplying), against plain autocommitted
+ * inserts by the same driver.
  */
 export const inlineCase: ProjectionsCase = {
   name: 'inline',
@@ -31,6 +37,7 @@ export const inlineCase: ProjectionsCase = {
       const head = await withInline.store.headPosition();
       const checkpoint = await running.readModels.checkpoint(projection);
       if (checkpoint !== head) throw new Error(`the inline projection is at ${checkpoint}, the head is ${head}`);
+      const floor = await floorOf(await (await backend.open('inline_floor')).raw(), timingOf(options), onProgress);
       return [
         {
           name: 'inline',
@@ -38,6 +45,13 @@ export const inlineCase: ProjectionsCase = {
           description: `store.append of one event to ${STREAMS} streams in turn; "annals": with the counting projection registered inline (runProjections { inline }), "raw": the same appends on a store without it`,
           ...comparison,
           target: { minRatio: INLINE_MIN_RATIO },
+        },
+        {
+          name: 'inline-by-hand',
+          label: 'by hand: append ×1 applying ÷ append ×1',
+          description: `the raw driver alone: an INSERT that also reads (locked) and moves a checkpoint and reads and upserts the stream's counting document in its transaction ("annals" column; ${backend.name === 'postgres' ? 'two round trips, pipelined' : 'one immediate transaction'}) vs the same INSERT autocommitted ("raw" column)`,
+          ...floor,
+          target: undefined,
         },
       ];
     } finally {
@@ -58,4 +72,37 @@ function appends(store: EventStore): Side {
       };
     },
   };
+}
+
+/** The by-hand row: appendApplying against append, on the raw driver, each to its own 100 streams. */
+async function floorOf(raw: RawDriver, timing: ReturnType<typeof timingOf>, onProgress: (fraction: number, status: string) => void) {
+  await raw.prepare('floor_counts', 'floor');
+  const revisions = new Map<string, number>();
+  const next = (stream: string) => {
+    const revision = (revisions.get(stream) ?? -1) + 1;
+    revisions.set(stream, revision);
+    return revision;
+  };
+  const side = (applying: boolean): Side => {
+    let n = 0;
+    return {
+      next() {
+        const i = n++;
+        const stream = `${applying ? 'floor' : 'plain'}-${i % STREAMS}`;
+        const [event] = makeEvents(1, i);
+        return async () => {
+          const revision = next(stream);
+          if (!applying) await raw.append(stream, revision, event!);
+          else {
+            await raw.appendApplying(stream, revision, event!, 'floor_counts', 'floor', stream, (json) => {
+              const count: Count = json === undefined ? { events: 0, total: 0 } : (JSON.parse(json) as Count);
+              return JSON.stringify({ events: count.events + 1, total: count.total + amountOf(event!) });
+            });
+          }
+          return 1;
+        };
+      },
+    };
+  };
+  return compare({ annals: side(true), raw: side(false), ...timing, onProgress });
 }

@@ -26,6 +26,21 @@ export interface RawDriver {
   commit(table: string, name: string, puts: readonly (readonly [id: string, json: string])[], checkpoint: number): Promise<void>;
   /** Appends one event to `stream` at `revision` (the next one), autocommitted; returns its position. */
   append(stream: string, revision: number, event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown }): Promise<number>;
+  /**
+   * An inline append by hand: in one transaction, appends the event (as `append`), reads the
+   * checkpoint row `name` locked and the document `id` of `table`, upserts the document `fold`
+   * makes of it (its JSON, or undefined for none) and sets the checkpoint to the event's
+   * position. The least any inline projection must do; returns the position.
+   */
+  appendApplying(
+    stream: string,
+    revision: number,
+    event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown },
+    table: string,
+    name: string,
+    id: string,
+    fold: (json: string | undefined) => string,
+  ): Promise<number>;
   /** The documents a find by the `owner` field selects, ordered by id, at most `limit`, decoded. */
   findByOwner(table: string, owner: string, limit: number): Promise<unknown[]>;
   /** Brings the planner's statistics up to date after bulk writes (PostgreSQL: VACUUM ANALYZE of the schema's tables; SQLite: nothing). */

@@ -58,9 +58,61 @@ export class RawPostgresDriver implements RawDriver {
   }
 
   async append(stream: string, revision: number, event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown }): Promise<number> {
-    const { rows } = await this.named<{ position: number }>(`INSERT INTO ${this.s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
-             VALUES (nextval('${this.s}.positions'), $1, $2, 'account', $3, $4, $5, $6, now()) RETURNING position`, [randomUUID(), stream, revision, event.type, JSON.stringify(event.data ?? null), JSON.stringify(event.metadata ?? {})]);
+    const values = [randomUUID(), stream, revision, event.type, JSON.stringify(event.data ?? null), JSON.stringify(event.metadata ?? {})];
+    const { rows } = await this.client.query<{ position: number }>(this.statement(this.insertText, values));
     return rows[0]!.position;
+  }
+
+  /** The insert of one `account` event: $1 id, $2 stream, $3 revision, $4 type, $5 data, $6 metadata. */
+  private get insertText(): string {
+    return `INSERT INTO ${this.s}.events (position, id, stream, category, revision, type, data, metadata, recorded_at)
+             VALUES (nextval('${this.s}.positions'), $1, $2, 'account', $3, $4, $5, $6, now()) RETURNING position`;
+  }
+
+  /**
+   * Two round trips, the statements of each pipelined (node-postgres' `pipeline` switch, on
+   * this driver's own connection): BEGIN, the insert, the checkpoint row locked, the document;
+   * then the upsert, the checkpoint and COMMIT.
+   */
+  async appendApplying(
+    stream: string,
+    revision: number,
+    event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown },
+    table: string,
+    name: string,
+    id: string,
+    fold: (json: string | undefined) => string,
+  ): Promise<number> {
+    const together = async <R extends pg.QueryResultRow>(statements: readonly (pg.QueryConfig | string)[]) => {
+      const client = this.client as pg.Client & { pipeline: boolean };
+      client.pipeline = true;
+      try {
+        const outcomes = await Promise.allSettled(statements.map((statement) => client.query<R>(statement)));
+        const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+        return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<pg.QueryResult<R>>).value);
+      } finally {
+        client.pipeline = false;
+      }
+    };
+    try {
+      const [, inserted, , found] = await together<{ position: number; json: string }>([
+        'BEGIN',
+        this.statement(this.insertText, [randomUUID(), stream, revision, event.type, JSON.stringify(event.data ?? null), JSON.stringify(event.metadata ?? {})]),
+        this.statement(`SELECT position FROM ${this.s}.raw_checkpoints WHERE name = $1 FOR UPDATE`, [name]),
+        this.statement(`SELECT doc::text AS json FROM ${this.table(table)} WHERE id = $1`, [id]),
+      ]);
+      const position = inserted!.rows[0]!.position;
+      await together([
+        this.statement(`INSERT INTO ${this.table(table)} (id, doc) VALUES ($1, $2::json) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, [id, fold(found!.rows[0]?.json)]),
+        this.statement(`UPDATE ${this.s}.raw_checkpoints SET position = $1 WHERE name = $2`, [position, name]),
+        'COMMIT',
+      ]);
+      return position;
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   async findByOwner(table: string, owner: string, limit: number): Promise<unknown[]> {
@@ -79,11 +131,16 @@ export class RawPostgresDriver implements RawDriver {
     await this.client.end();
   }
 
-  /** Runs a named (prepared once) statement; names are short, as PostgreSQL cuts them at 63 bytes. */
+  /** Runs a named (prepared once) statement. */
   private named<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.client.query<R>(this.statement(text, values));
+  }
+
+  /** A named statement (prepared once per connection); names are short, as PostgreSQL cuts them at 63 bytes. */
+  private statement(text: string, values: unknown[]): pg.QueryConfig {
     let name = this.names.get(text);
     if (name === undefined) this.names.set(text, (name = `raw-${this.names.size}`));
-    return this.client.query<R>({ name, text, values });
+    return { name, text, values };
   }
 
   /** `raw_<table>` in the schema, or an Annals collection's own table when `table` is quoted already. */

@@ -29,6 +29,7 @@ export class RawSqliteDriver implements RawDriver {
   private readonly insert: Database.Statement;
   private readonly tables = new Map<string, { get: Database.Statement<[string], { id: string; doc: string }>; put: Database.Statement<[string, string]>; find: Database.Statement<[string, number], { id: string; doc: string }> }>();
   private readonly setCheckpoint: Database.Statement<[number, string]>;
+  private readonly checkpointOf: Database.Statement<[string], { position: number }>;
 
   constructor(path: string, synchronous: Synchronous) {
     const db = (this.db = new Database(path, { timeout: 5000 }));
@@ -38,6 +39,7 @@ export class RawSqliteDriver implements RawDriver {
     this.page = db.prepare(`SELECT ${COLUMNS} FROM annals_events WHERE category = 'account' AND position > ? ORDER BY position LIMIT ?`);
     this.insert = db.prepare(`INSERT INTO annals_events (id, stream, category, revision, type, data, metadata, recorded_at) VALUES (?, ?, 'account', ?, ?, ?, ?, ?)`);
     this.setCheckpoint = db.prepare(`UPDATE raw_checkpoints SET position = ? WHERE name = ?`);
+    this.checkpointOf = db.prepare(`SELECT position FROM raw_checkpoints WHERE name = ?`);
   }
 
   async prepare(table: string, name: string): Promise<void> {
@@ -80,6 +82,29 @@ export class RawSqliteDriver implements RawDriver {
     const { insert } = this;
     const row = [randomUUID(), stream, revision, event.type, JSON.stringify(event.data ?? null), JSON.stringify(event.metadata ?? {}), Date.now()];
     return this.db.transaction(() => Number(insert.run(...row).lastInsertRowid)).immediate();
+  }
+
+  async appendApplying(
+    stream: string,
+    revision: number,
+    event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown },
+    table: string,
+    name: string,
+    id: string,
+    fold: (json: string | undefined) => string,
+  ): Promise<number> {
+    const { insert } = this;
+    const { get, put } = this.statements(table);
+    const row = [randomUUID(), stream, revision, event.type, JSON.stringify(event.data ?? null), JSON.stringify(event.metadata ?? {}), Date.now()];
+    return this.db
+      .transaction(() => {
+        const position = Number(insert.run(...row).lastInsertRowid);
+        this.checkpointOf.get(name);
+        put.run(id, fold(get.get(id)?.doc));
+        this.setCheckpoint.run(position, name);
+        return position;
+      })
+      .immediate();
   }
 
   async findByOwner(table: string, owner: string, limit: number): Promise<unknown[]> {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { defineProjection, runProjections, type EventStore, type RecordedEvent, type RunningProjections } from '../../src/index.js';
+import { openPostgresReadModels } from '../../src/adapters/postgres/index.js';
+import { ReadModels } from '../../src/readmodel/read-models.js';
 import { postgresService, usePostgres } from '../helpers/postgres.js';
 import { collect } from '../helpers/collect.js';
 import { checkService, describeWithService } from '../helpers/services.js';
@@ -63,6 +65,60 @@ describeWithService(service, 'inline projections on PostgreSQL', () => {
     // (The retry's first attempt took a position it never used: the head is past it, and the runner moves the checkpoint there.)
     expect((await running.status())[0]!.checkpoint).toBeGreaterThanOrEqual(single);
   });
+
+  it('reads the documents the events name once the append has decided them (a revision), whatever was read ahead', async () => {
+    const store = await ctx.open();
+    type Parity = { n: number; positions: number[] };
+    const idOf = (event: RecordedEvent) => `${event.stream}:${event.revision % 2}`;
+    // The document an event reads depends on its revision, which an append with no expected
+    // revision decides: the documents read ahead of its answer are the wrong ones.
+    const parity = defineProjection({
+      name: 'parity',
+      version: 1,
+      collections: { counts: {} },
+      load: (event) => ({ collection: 'counts', id: idOf(event) }),
+      apply: (event: RecordedEvent, session) => {
+        const count = session.get<Parity>('counts', idOf(event)) ?? { n: 0, positions: [] };
+        session.upsert('counts', idOf(event), { n: count.n + 1, positions: [...count.positions, event.position] });
+      },
+    });
+    const running = await run(store, { inline: [parity] });
+    await running.caughtUp();
+    const counts = running.readModels.collection<Parity>(parity, 'counts');
+    for (let i = 0; i < 6; i++) {
+      const { position } = await store.append('p-1', [add(i)]);
+      // No minPosition: the append applied it, having read the document its revision names.
+      expect((await counts.get(`p-1:${i % 2}`))?.positions.at(-1)).toBe(position);
+    }
+    // Two events with an expected revision: their revisions are known ahead, and so are their documents.
+    await store.append('p-1', [add(6), add(7)], { expectedRevision: 5 });
+    const positions = (await collect(store.readStream('p-1'))).map((event) => event.position);
+    expect(await counts.get('p-1:0')).toEqual({ n: 4, positions: positions.filter((_, revision) => revision % 2 === 0) });
+    expect(await counts.get('p-1:1')).toEqual({ n: 4, positions: positions.filter((_, revision) => revision % 2 === 1) });
+  });
+
+  it('an inline commit wakes a reader elsewhere waiting for it by a notice, not by its poll', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema });
+    const running = await run(store, { inline: [tallies] });
+    await running.caughtUp();
+    // Another connection's read models, whose poll would take a minute: only the notice wakes
+    // them before the timeout (20 s; a wait that times out still reads once more, and would pass).
+    const elsewhere = await openPostgresReadModels(service.url, { schema, pollIntervalMs: 60_000 });
+    try {
+      const tally = new ReadModels(elsewhere).collection<Tally>(tallies, 'state');
+      for (let i = 1; i <= 3; i++) {
+        const waiting = tally.get('tally-1', { minPosition: 1 + (await store.headPosition()), timeoutMs: 20_000 });
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the reader is waiting before the append commits
+        const { position } = await store.append('tally-1', [add(i)]);
+        const committed = Date.now();
+        expect((await waiting)!.applied.at(-1)).toBe(position);
+        expect(Date.now() - committed).toBeLessThan(10_000);
+      }
+    } finally {
+      await elsewhere.close();
+    }
+  }, 60_000);
 
   it('a throwing apply fails the append, which writes nothing: neither events nor documents', async () => {
     const store = await ctx.open();

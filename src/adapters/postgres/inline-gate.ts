@@ -3,7 +3,8 @@ import { keyString } from '../../readmodel/key.js';
 import type { ProjectionKey, ProjectionState } from '../../readmodel/types.js';
 import { STATE_COLUMNS, toState, type StateRow } from './projection-states.js';
 import { sequenceHolders } from './sequence-holders.js';
-import type { Transaction } from './transaction.js';
+import type { Statement } from './pipeline.js';
+import { statementName, type Transaction } from './transaction.js';
 
 /** How long an inline append waits, at most, for appenders that took positions before it (each usually ends within a millisecond). */
 const OTHERS_WAIT_MS = 10;
@@ -60,35 +61,96 @@ export async function inlineHeadBefore(
   positions: readonly number[],
   firstLook: readonly string[],
   keys: readonly ProjectionKey[],
-): Promise<{ headBefore: number; states: Map<string, ProjectionState | undefined> }> {
-  const states = new Map<string, ProjectionState | undefined>(keys.map((key) => [keyString(key), undefined]));
-  const table = `${quotedSchema}.projection_states`;
-  const values = [keys.map((k) => k.projection), keys.map((k) => k.version), keys.map((k) => k.partition)];
-  const wanted = `(projection, version, partition) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::int[]))`;
-  const select = (lock: boolean) => `SELECT projection, version, partition, ${STATE_COLUMNS} FROM ${table} WHERE ${wanted} ORDER BY projection, version, partition${lock ? ' FOR UPDATE' : ''}`;
-  const found = (rows: readonly (StateRow & ProjectionKey)[]) => {
-    for (const row of rows) states.set(keyString(row), toState(row));
-  };
+): Promise<GateAnswer> {
   if (!(await othersEnded(tx, quotedSchema, firstLook))) {
-    if (keys.length > 0) found((await tx.query<StateRow & ProjectionKey>(select(false), values)).rows);
+    const rows = new StateRows(quotedSchema, keys);
+    const found = keys.length > 0 ? (await tx.query<StateRow & ProjectionKey>(rows.select(false), rows.values)).rows : [];
+    const states = new Map<string, ProjectionState | undefined>(keys.map((key) => [keyString(key), undefined]));
+    for (const row of found) states.set(keyString(row), toState(row));
     return { headBefore: Infinity, states };
   }
-  // Step 3 and step 4 in one statement: the state rows come locked, at their latest versions.
-  const { rows } = await tx.query<{ below: number; within: number } & Partial<StateRow & ProjectionKey>>(
-    `SELECT g.below, g.within, s.* FROM
-       (SELECT coalesce((SELECT max(position) FROM ${quotedSchema}.events WHERE position < $4), 0) AS below,
-               (SELECT count(*)::int FROM ${quotedSchema}.events WHERE position >= $4 AND position <= $5) AS within) AS g
-       LEFT JOIN LATERAL (${select(true)}) AS s ON true`,
-    [...values, positions[0]!, positions[positions.length - 1]!],
-  );
-  const locked = rows.filter((row) => row.projection != null) as (StateRow & ProjectionKey)[];
-  found(locked);
-  if (keys.length > 0 && locked.length < keys.length) {
-    // A missing row is created first, so that there is a row to lock (once per key).
-    await tx.query(`INSERT INTO ${table} (projection, version, partition) SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) ON CONFLICT DO NOTHING`, values);
-    found((await tx.query<StateRow & ProjectionKey>(select(true), values)).rows);
+  const statement = gateStatement(quotedSchema, keys, { first: positions[0]!, last: positions[positions.length - 1]!, count: positions.length });
+  return gateThrough(tx, quotedSchema, keys, statement, positions.length);
+}
+
+/**
+ * The gate's answer from its statement (run here, unless its rows are given: sent earlier in the
+ * same transaction), for an append of `count` events. A missing state row is created first, so
+ * that there is a row to lock (once per key), and the statement runs again.
+ */
+export async function gateThrough(
+  tx: Transaction,
+  quotedSchema: string,
+  keys: readonly ProjectionKey[],
+  statement: Statement,
+  count: number,
+  rows?: readonly GateRow[],
+): Promise<GateAnswer> {
+  const run = async () => (await tx.query<GateRow>(statement.text, statement.values as unknown[])).rows;
+  const answer = gateAnswer(rows ?? (await run()), keys, count);
+  if (answer !== undefined) return answer;
+  const missing = new StateRows(quotedSchema, keys);
+  await tx.query(`INSERT INTO ${missing.table} (projection, version, partition) SELECT * FROM unnest($1::text[], $2::int[], $3::int[]) ON CONFLICT DO NOTHING`, missing.values);
+  return gateAnswer(await run(), keys, count)!;
+}
+
+/** The answer of the gate: `headBefore`, and the state rows it read (locked, unless headBefore is Infinity). */
+export interface GateAnswer {
+  readonly headBefore: number;
+  readonly states: Map<string, ProjectionState | undefined>;
+}
+
+/** A row of the gate's statement: the counts, with one state row (or none: a LEFT JOIN). */
+export type GateRow = { below: number; within: number; mine: number } & Partial<StateRow & ProjectionKey>;
+
+/** The statements' view of the state rows named by `keys`. */
+class StateRows {
+  readonly table: string;
+  readonly values: unknown[];
+  constructor(quotedSchema: string, keys: readonly ProjectionKey[]) {
+    this.table = `${quotedSchema}.projection_states`;
+    this.values = [keys.map((k) => k.projection), keys.map((k) => k.version), keys.map((k) => k.partition)];
   }
-  return { headBefore: rows[0]!.within === positions.length ? rows[0]!.below : Infinity, states };
+
+  /** The rows, in key order; `lock`: FOR UPDATE. Keys are $1–$3. */
+  select(lock: boolean): string {
+    const wanted = `(projection, version, partition) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::int[]))`;
+    return `SELECT projection, version, partition, ${STATE_COLUMNS} FROM ${this.table} WHERE ${wanted} ORDER BY projection, version, partition${lock ? ' FOR UPDATE' : ''}`;
+  }
+}
+
+/**
+ * Steps 3 and 4 in one statement: the state rows come locked, at their latest versions, with m
+ * (`below`) and the count of committed events in [p1, pn] (`within`). The append's positions are
+ * given (`first`, `last`, and their number), or found by its events' ids among the rows this transaction inserted
+ * (`ids`: for a statement sent before the append's answer is back, see inline-host.ts), with
+ * their number (`mine`).
+ */
+export function gateStatement(quotedSchema: string, keys: readonly ProjectionKey[], append: { first: number; last: number; count: number } | { ids: readonly string[] }): Statement {
+  const rows = new StateRows(quotedSchema, keys);
+  const events = `${quotedSchema}.events`;
+  const mine =
+    'ids' in append
+      ? `SELECT min(position) AS first, max(position) AS last, count(*)::int AS mine FROM ${events} WHERE id = ANY($4::uuid[]) AND xmin = pg_current_xact_id()::xid`
+      : `SELECT $4::bigint AS first, $5::bigint AS last, $6::int AS mine`;
+  const text = `SELECT g.below, g.within, g.mine, s.* FROM
+       (SELECT coalesce((SELECT max(position) FROM ${events} WHERE position < a.first), 0) AS below,
+               (SELECT count(*)::int FROM ${events} WHERE position >= a.first AND position <= a.last) AS within, a.mine
+          FROM (${mine}) AS a) AS g
+       LEFT JOIN LATERAL (${rows.select(true)}) AS s ON true`;
+  return { name: statementName(text), text, values: [...rows.values, ...('ids' in append ? [append.ids] : [append.first, append.last, append.count])] };
+}
+
+/**
+ * What the gate's statement answered, for an append of `count` events: undefined when a state
+ * row it names is missing (create it, then run the statement again).
+ */
+function gateAnswer(rows: readonly GateRow[], keys: readonly ProjectionKey[], count: number): GateAnswer | undefined {
+  const locked = rows.filter((row) => row.projection != null) as (StateRow & ProjectionKey)[];
+  if (locked.length < keys.length) return undefined;
+  const states = new Map<string, ProjectionState | undefined>(locked.map((row) => [keyString(row), toState(row)]));
+  const { within, mine } = rows[0]!;
+  return { headBefore: mine === count && within === count ? rows[0]!.below : Infinity, states };
 }
 
 /**

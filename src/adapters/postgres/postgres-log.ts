@@ -3,7 +3,7 @@ import { ALL_CAPABILITIES, type AllPage, type AllPageQuery, type EventLog, type 
 import type { Announcer } from './announcer.js';
 import type { PostgresPool } from './connection.js';
 import { fastAppend } from './fast-append.js';
-import { EVENT_COLUMNS, type AppendConnection, type PostgresInline } from './inline-host.js';
+import { EVENT_COLUMNS, type AheadAppend, type AppendConnection, type PostgresInline, type Written } from './inline-host.js';
 import type { Notifier } from './commit-signal.js';
 import { sequenceHolders } from './sequence-holders.js';
 import { contiguousEnd, Settled } from './settled.js';
@@ -48,6 +48,7 @@ export class PostgresLog implements EventLog {
       ? await this.inline.append(
           batch.flatMap((part) => part.events.map((event) => event.id)),
           (connection, fastFirst) => this.write(batch, connection, fastFirst),
+          batch.length === 1 && batch[0]!.events.length > 0 ? this.ahead(batch[0]!) : undefined,
         )
       : await this.write(batch, this.onPool, true);
     this.announcer.committed();
@@ -68,21 +69,34 @@ export class PostgresLog implements EventLog {
     if (part.events.length === 0) return undefined;
     const { name, text, values } = fastAppend(this.quotedSchema, part, this.appendTexts, connection.readBack);
     try {
-      const { rows } = await connection.query<{ revision: number | null; position: number | null; holders?: string[] | null }>(name, text, values, false);
-      const row = rows[0];
-      if (row?.position == null || row.revision == null) return undefined;
-      if (connection.readBack !== undefined && 'holders' in row) {
-        // An inline append's one-event statement returned its stored event and the gate's first look.
-        const { holders, ...event } = row;
-        connection.readBack.wrote([event as unknown as StoredEvent], holders ?? []);
-      }
-      return [{ stream: part.stream, streamRevision: row.revision, position: row.position }];
+      const { rows } = await connection.query<FastRow>(name, text, values, false);
+      const outcome = fastOutcome(part, rows);
+      if (outcome?.written !== undefined) connection.readBack?.wrote(outcome.written.events, outcome.written.holders);
+      return outcome?.results;
     } catch (error) {
       // An id recorded already (a retry, or a duplicate), or inserted at this moment by another
       // call. Inside a transaction, which the error aborted, the whole transaction runs again.
       if ((error as { code?: string }).code === '23505' && !connection.transactional) return undefined;
       throw error;
     }
+  }
+
+  /** The one-statement path of a single-stream append, for an inline append to send ahead of its answer (see AheadAppend). */
+  private ahead(part: PreparedAppend): AheadAppend {
+    return {
+      statement: fastAppend(this.quotedSchema, part, this.appendTexts, this.inline.readBack),
+      outcome: (rows) => fastOutcome(part, rows as FastRow[]),
+      events: part.events.map((event, i) => ({
+        id: event.id,
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata,
+        stream: part.stream,
+        revision: typeof part.expectedRevision === 'number' ? part.expectedRevision + 1 + i : Number.NaN,
+        position: Number.NaN,
+        recordedAt: Date.now(),
+      })),
+    };
   }
 
   private async appendSlow(parts: readonly PreparedAppend[], connection: AppendConnection): Promise<AppendResult[]> {
@@ -302,4 +316,17 @@ export class PostgresLog implements EventLog {
   close(): void {
     clearTimeout(this.heldBackTimer);
   }
+}
+
+/** The answer of a fast statement (fast-append.ts): its revision and position, or with an inline append's readBack, the stored event and the gate's first look. */
+type FastRow = { revision: number | null; position: number | null; holders?: string[] | null };
+
+/** What a fast statement did: nothing (undefined: the function must decide), else its result, and for a one-event statement with readBack, the event it wrote with the first look. */
+function fastOutcome(part: PreparedAppend, rows: readonly FastRow[]): { results: AppendResult[]; written?: Written } | undefined {
+  const row = rows[0];
+  if (row?.position == null || row.revision == null) return undefined;
+  const results = [{ stream: part.stream, streamRevision: row.revision, position: row.position }];
+  if (!('holders' in row)) return { results };
+  const { holders, ...event } = row;
+  return { results, written: { events: [event as unknown as StoredEvent], holders: holders ?? [] } };
 }

@@ -13,13 +13,15 @@ import type {
   StoredFilter,
   StoredFind,
 } from '../../readmodel/types.js';
+import { Announcer } from './announcer.js';
 import { Notifier } from './commit-signal.js';
 import type { PostgresPool } from './connection.js';
 import { DeadLetters } from './dead-letters.js';
 import { GroupMembersTable } from './group-members.js';
 import { LiveVersions } from './live-versions.js';
 import { ProjectionStates } from './projection-states.js';
-import { collapseWrites, writeCommit } from './read-model-commit.js';
+import type { Statement } from './pipeline.js';
+import { collapseWrites, commitStatement, writeCommit } from './read-model-commit.js';
 import { readModelError } from './read-model-errors.js';
 import { CollectionQueries } from './read-model-queries.js';
 import { CollectionTables } from './read-model-tables.js';
@@ -41,6 +43,8 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   private readonly live: LiveVersions;
   private readonly members: GroupMembersTable;
   private readonly notifier: Notifier;
+  /** Sends the notice of inline commits to other processes (committedInline). */
+  private readonly announcer: Announcer;
   /** The channel of the commits' notices (see watch). */
   private readonly channel: string;
   private readonly quotedSchema: string;
@@ -68,6 +72,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
     const channel = `annals:rm:${schemaName}`.slice(0, 63);
     // A standby cannot LISTEN: there, a read with minPosition sees the checkpoint's row replicated by the poll.
     this.notifier = new Notifier(pool.config, channel, pollIntervalMs, standbyAt === undefined);
+    this.announcer = new Announcer(pool, channel, this.notifier);
     this.channel = channel;
   }
 
@@ -139,18 +144,45 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
 
   /**
    * Writes a commit inside a transaction the caller holds open (an inline append's): the same
-   * statements as `commit`, which then commit or roll back with that transaction.
+   * statements as `commit`, which then commit or roll back with that transaction, but for the
+   * notice: the caller calls `committedInline` once it has committed.
    */
   async commitIn(tx: Transaction, commit: ProjectionCommit): Promise<void> {
     this.assertPrimary('commit');
     const changes = collapseWrites(commit.writes);
     await this.tables.prepare(changes.map((change) => change.spec));
-    await this.write(tx, commit, changes);
+    await this.write(tx, commit, changes, undefined);
   }
 
-  /** The state row's compare-and-set with the documents, in one statement (writeCommit; it keeps the row locked), then the dead letters (un-parked, then parked); the notice is sent at COMMIT. */
-  private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>): Promise<void> {
-    await writeCommit(tx, this.quotedSchema, commit, changes, this.channel);
+  /**
+   * The statements of `commit` inside an inline append's transaction, for sending together with
+   * its COMMIT (one round trip): the compare-and-set strict (it fails the statement, so the COMMIT
+   * rolls back, with REFUSED_STRICT), then the dead letters; no notice, as commitIn. Undefined
+   * while a collection it writes is not prepared by this object yet: then commitIn.
+   */
+  commitStatements(commit: ProjectionCommit): Statement[] | undefined {
+    this.assertPrimary('commit');
+    const changes = collapseWrites(commit.writes);
+    if (!this.tables.prepared(changes.map((change) => change.spec))) return undefined;
+    const statements = [commitStatement(this.quotedSchema, commit, changes, { channel: undefined, strict: true })];
+    const unpark = commit.unpark && this.letters.unparkStatement(commit.key, commit.unpark);
+    const park = commit.park && this.letters.parkStatement(commit.key, commit.park, commit.lease?.owner ?? null);
+    return [...statements, ...(unpark ? [unpark] : []), ...(park ? [park] : [])];
+  }
+
+  /**
+   * Inline commits were committed (commitIn, commitStatements): wakes this process's waiters, and
+   * tells other processes' by a NOTIFY of its own (announcer.ts), as appends do: a NOTIFY inside
+   * the append would hold every inline append's COMMIT on the notification queue's lock.
+   */
+  committedInline(): void {
+    this.notifier.wake();
+    this.announcer.committed();
+  }
+
+  /** The state row's compare-and-set with the documents, in one statement (writeCommit; it keeps the row locked), then the dead letters (un-parked, then parked); the notice on `channel`, if any, is sent at COMMIT. */
+  private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>, channel: string | undefined = this.channel): Promise<void> {
+    await writeCommit(tx, this.quotedSchema, commit, changes, channel);
     if (commit.unpark !== undefined) await this.letters.unpark(tx, commit.key, commit.unpark);
     if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park, commit.lease?.owner ?? null);
   }
@@ -180,11 +212,6 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
 
   commitSync(commit: ProjectionCommit): void {
     this.syncScope('commitSync').commitSync(commit);
-  }
-
-  /** Wakes this process's watchers at once (a commit this process made outside `commit`: an inline append's). */
-  wake(): void {
-    this.notifier.wake();
   }
 
   private syncScope(call: string): SyncReadModels {
@@ -236,6 +263,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   }
 
   async close(): Promise<void> {
+    await this.announcer.settle();
     await this.notifier.close();
     if (this.ownsPool && !this.pool.ended) await this.pool.end();
   }

@@ -15,7 +15,7 @@ const MISSING = `SELECT count(*)::int AS missing FROM unnest($1::text[]) AS name
  */
 export class CollectionTables {
   /** Collection key → the signature it was prepared with. */
-  private readonly prepared = new Map<string, string>();
+  private readonly known = new Map<string, string>();
   private readonly lockKey: string;
 
   constructor(
@@ -28,7 +28,7 @@ export class CollectionTables {
 
   /** Creates the tables and indexes that are missing. Idempotent; safe when processes race. */
   async prepare(specs: readonly CollectionSpec[]): Promise<void> {
-    const wanted = specs.filter((spec) => this.prepared.get(spec.key) !== signature(spec));
+    const wanted = specs.filter((spec) => this.known.get(spec.key) !== signature(spec));
     if (wanted.length === 0) return;
     const relations = wanted.flatMap((spec) => collectionRelations(this.quotedSchema, spec));
     const { rows } = await this.pool.query<{ missing: number }>(statementName(MISSING), MISSING, [relations]);
@@ -38,7 +38,12 @@ export class CollectionTables {
         for (const spec of wanted) for (const statement of collectionDdl(this.quotedSchema, spec)) await tx.run(statement);
       });
     }
-    for (const spec of wanted) this.prepared.set(spec.key, signature(spec));
+    for (const spec of wanted) this.known.set(spec.key, signature(spec));
+  }
+
+  /** Whether this object prepared all of these (as they are declared now): a commit then needs no `prepare`. */
+  prepared(specs: readonly CollectionSpec[]): boolean {
+    return specs.every((spec) => this.known.get(spec.key) === signature(spec));
   }
 
   /** Drops the tables (their indexes go with them). Missing ones are fine. */
@@ -53,7 +58,7 @@ export class CollectionTables {
 
   /** Forgets that these were prepared (another process may have dropped them): the next prepare looks again. */
   forget(specs: readonly CollectionSpec[]): void {
-    for (const spec of specs) this.prepared.delete(spec.key);
+    for (const spec of specs) this.known.delete(spec.key);
   }
 }
 

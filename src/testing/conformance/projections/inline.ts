@@ -46,6 +46,20 @@ export function inlineTests(suite: ProjectionSuite): void {
       });
     });
 
+    suite.test('inline: an append refused by its expected revision writes nothing; the next is applied (or the store refuses inline, typed)', async (f) => {
+      await inlineOrRefused(f, [balances], async ({ events }, _running, read) => {
+        const accounts = read.collection<Balance>(balances, 'state');
+        const first = await events.append('account-1', [opened('ann')]);
+        await expect(events.append('account-1', [deposit(5)], { expectedRevision: 3 })).rejects.toMatchObject({ code: 'ANNALS_WRONG_EXPECTED_REVISION' });
+        await expect(events.append('account-1', [deposit(5), deposit(6)], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ code: 'ANNALS_WRONG_EXPECTED_REVISION' });
+        expect(await accounts.get('account-1')).toMatchObject({ events: 1 });
+        expect(await read.checkpoint(balances)).toBe(first.position);
+        const { position } = await events.append('account-1', [deposit(7)], { expectedRevision: 0 });
+        expect(await accounts.get('account-1')).toMatchObject({ events: 2 });
+        expect(await read.checkpoint(balances)).toBe(position);
+      });
+    });
+
     suite.test('inline: a throwing apply fails the append and writes nothing (or the store refuses inline, typed)', async (f) => {
       const trail = trailProjection();
       await inlineOrRefused(f, [trail, balances], async ({ events }, _running, read) => {
