@@ -78,6 +78,7 @@ function appends(store: EventStore): Side {
 async function floorOf(raw: RawDriver, timing: ReturnType<typeof timingOf>, onProgress: (fraction: number, status: string) => void) {
   await raw.prepare('floor_counts', 'floor');
   const revisions = new Map<string, number>();
+  let applied = 0;
   const next = (stream: string) => {
     const revision = (revisions.get(stream) ?? -1) + 1;
     revisions.set(stream, revision);
@@ -94,15 +95,21 @@ async function floorOf(raw: RawDriver, timing: ReturnType<typeof timingOf>, onPr
           const revision = next(stream);
           if (!applying) await raw.append(stream, revision, event!);
           else {
-            await raw.appendApplying(stream, revision, event!, 'floor_counts', 'floor', stream, (json) => {
+            const fold = (json: string | undefined) => {
               const count: Count = json === undefined ? { events: 0, total: 0 } : (JSON.parse(json) as Count);
               return JSON.stringify({ events: count.events + 1, total: count.total + amountOf(event!) });
-            });
+            };
+            await raw.appendApplying({ stream, revision, event: event!, table: 'floor_counts', name: 'floor', id: stream, fold });
+            applied++;
           }
           return 1;
         };
       },
     };
   };
-  return compare({ annals: side(true), raw: side(false), ...timing, onProgress });
+  const comparison = await compare({ annals: side(true), raw: side(false), ...timing, onProgress });
+  const documents = await raw.load('floor_counts', Array.from({ length: STREAMS }, (_, i) => `floor-${i}`));
+  const counted = [...documents.values()].reduce((sum, json) => sum + (JSON.parse(json) as Count).events, 0);
+  if (counted !== applied) throw new Error(`the by-hand documents count ${counted} events, ${applied} were appended`);
+  return comparison;
 }

@@ -10,6 +10,21 @@ export interface RawEvent {
   readonly recordedAt: Date;
 }
 
+/** What RawDriver.appendApplying appends and applies. */
+export interface ApplyingAppend {
+  readonly stream: string;
+  /** The event's revision: the stream's next. */
+  readonly revision: number;
+  readonly event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown };
+  /** The documents table and the checkpoint row, as `prepare` made them. */
+  readonly table: string;
+  readonly name: string;
+  /** The document read and written. */
+  readonly id: string;
+  /** The document's new JSON from its current one (undefined: none yet). */
+  readonly fold: (json: string | undefined) => string;
+}
+
 /**
  * What a raw baseline does with a database, written by hand on the driver alone: read the log by
  * key, read and write plain document tables (`id` primary key, `doc` JSON text) and a checkpoint
@@ -29,18 +44,10 @@ export interface RawDriver {
   /**
    * An inline append by hand: in one transaction, appends the event (as `append`), reads the
    * checkpoint row `name` locked and the document `id` of `table`, upserts the document `fold`
-   * makes of it (its JSON, or undefined for none) and sets the checkpoint to the event's
-   * position. The least any inline projection must do; returns the position.
+   * makes of it and sets the checkpoint to the event's position. The least any inline
+   * projection must do; returns the position.
    */
-  appendApplying(
-    stream: string,
-    revision: number,
-    event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown },
-    table: string,
-    name: string,
-    id: string,
-    fold: (json: string | undefined) => string,
-  ): Promise<number>;
+  appendApplying(append: ApplyingAppend): Promise<number>;
   /** The documents a find by the `owner` field selects, ordered by id, at most `limit`, decoded. */
   findByOwner(table: string, owner: string, limit: number): Promise<unknown[]>;
   /** Brings the planner's statistics up to date after bulk writes (PostgreSQL: VACUUM ANALYZE of the schema's tables; SQLite: nothing). */

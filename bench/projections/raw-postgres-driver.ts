@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { connect } from '../postgres/connection.js';
-import type { RawDriver, RawEvent } from './raw-driver.js';
+import type { ApplyingAppend, RawDriver, RawEvent } from './raw-driver.js';
 
 /**
  * The raw baseline on node-postgres: one connection to the Annals schema, reading Annals'
@@ -74,15 +74,7 @@ export class RawPostgresDriver implements RawDriver {
    * this driver's own connection): BEGIN, the insert, the checkpoint row locked, the document;
    * then the upsert, the checkpoint and COMMIT.
    */
-  async appendApplying(
-    stream: string,
-    revision: number,
-    event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown },
-    table: string,
-    name: string,
-    id: string,
-    fold: (json: string | undefined) => string,
-  ): Promise<number> {
+  async appendApplying({ stream, revision, event, table, name, id, fold }: ApplyingAppend): Promise<number> {
     const together = async <R extends pg.QueryResultRow>(statements: readonly (pg.QueryConfig | string)[]) => {
       const client = this.client as pg.Client & { pipeline: boolean };
       client.pipeline = true;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { Synchronous } from '../sqlite/raw-sqlite.js';
-import type { RawDriver, RawEvent } from './raw-driver.js';
+import type { ApplyingAppend, RawDriver, RawEvent } from './raw-driver.js';
 
 const COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
 
@@ -84,15 +84,7 @@ export class RawSqliteDriver implements RawDriver {
     return this.db.transaction(() => Number(insert.run(...row).lastInsertRowid)).immediate();
   }
 
-  async appendApplying(
-    stream: string,
-    revision: number,
-    event: { readonly type: string; readonly data?: unknown; readonly metadata?: unknown },
-    table: string,
-    name: string,
-    id: string,
-    fold: (json: string | undefined) => string,
-  ): Promise<number> {
+  async appendApplying({ stream, revision, event, table, name, id, fold }: ApplyingAppend): Promise<number> {
     const { insert } = this;
     const { get, put } = this.statements(table);
     const row = [randomUUID(), stream, revision, event.type, JSON.stringify(event.data ?? null), JSON.stringify(event.metadata ?? {}), Date.now()];
