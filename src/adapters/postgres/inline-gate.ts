@@ -121,10 +121,10 @@ class StateRows {
 
 /**
  * Steps 3 and 4 in one statement: the state rows come locked, at their latest versions, with m
- * (`below`) and the count of committed events in [p1, pn] (`within`). The append's positions are
- * given (`first`, `last`, and their number), or found by its events' ids among the rows this transaction inserted
- * (`ids`: for a statement sent before the append's answer is back, see inline-host.ts), with
- * their number (`mine`).
+ * (`below`) and the count of committed events in [p1, pn] (`within`). The append's positions
+ * (and their number, `mine`) are given, or found by its events' ids among the rows this
+ * transaction inserted (`ids`: for a statement sent before the append's answer is back, see
+ * inline-host.ts).
  */
 export function gateStatement(quotedSchema: string, keys: readonly ProjectionKey[], append: { first: number; last: number; count: number } | { ids: readonly string[] }): Statement {
   const rows = new StateRows(quotedSchema, keys);

@@ -83,6 +83,8 @@ export class PostgresLog implements EventLog {
 
   /** The one-statement path of a single-stream append, for an inline append to send ahead of its answer (see AheadAppend). */
   private ahead(part: PreparedAppend): AheadAppend {
+    const { expectedRevision } = part;
+    const first = typeof expectedRevision === 'number' ? expectedRevision + 1 : expectedRevision === 'no_stream' ? 0 : Number.NaN;
     return {
       statement: fastAppend(this.quotedSchema, part, this.appendTexts, this.inline.readBack),
       outcome: (rows) => fastOutcome(part, rows as FastRow[]),
@@ -92,7 +94,7 @@ export class PostgresLog implements EventLog {
         data: event.data,
         metadata: event.metadata,
         stream: part.stream,
-        revision: typeof part.expectedRevision === 'number' ? part.expectedRevision + 1 + i : Number.NaN,
+        revision: first + i,
         position: Number.NaN,
         recordedAt: Date.now(),
       })),
