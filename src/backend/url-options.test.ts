@@ -36,6 +36,7 @@ describe('a bad value of an Annals option in a store URL', () => {
     ['sqlite:./never-created.db?migrate=yes', 'sqlite URL option migrate'],
     ['postgres://nobody@127.0.0.1:1/none?migrate=yes', 'postgres URL option migrate'],
     ['postgres://nobody@127.0.0.1:1/none?poolSize=abc', 'postgres URL option poolSize'],
+    ['postgres://nobody@127.0.0.1:1/none?inlineIdleTimeoutMs=0', 'postgres URL option inlineIdleTimeoutMs'],
     ['redis://127.0.0.1:1/0?pollIntervalMs=soon', 'redis URL option pollIntervalMs'],
     ['redis://127.0.0.1:1/0?pageSize=0', 'redis URL option pageSize'],
   ])('is the same typed error on every backend: %s', async (url, argument) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { defineProjection, runProjections, type EventStore, type RecordedEvent, type RunningProjections } from '../../src/index.js';
@@ -6,6 +7,7 @@ import { openPostgresReadModels } from '../../src/adapters/postgres/index.js';
 import { ReadModels } from '../../src/readmodel/read-models.js';
 import { postgresService, usePostgres } from '../helpers/postgres.js';
 import { collect } from '../helpers/collect.js';
+import { startProjector } from '../helpers/projector.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 import { add, tallies as tallyProjection, type Tally } from '../helpers/tallies.js';
 
@@ -117,6 +119,35 @@ describeWithService(service, 'inline projections on PostgreSQL', () => {
       }
     } finally {
       await elsewhere.close();
+    }
+  }, 60_000);
+
+  it('a process paused inside an inline append holds up the other inline appenders for inlineIdleTimeoutMs, then its append fails and writes nothing', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema });
+    const running = await run(store, { inline: [tallies] });
+    await running.caughtUp();
+    // A process whose inline apply takes 3 s; it is stopped once inside it, its transaction open.
+    const url = new URL(service.url);
+    url.searchParams.set('inlineIdleTimeoutMs', '1000');
+    const paused = await startProjector({ url: url.toString(), schema, owner: 'paused', mode: 'inline', busyMs: 3000 });
+    try {
+      const inside = paused.nextLine((line) => line.startsWith('applying '));
+      paused.send('append paused-1');
+      await inside;
+      paused.kill('SIGSTOP');
+      // This process's inline append waits for the lock the paused one holds, until the server ends that session.
+      const appended = store.append('tally-1', [add(5)]);
+      const outcome = await Promise.race([appended.then(() => 'appended'), sleep(15_000).then(() => 'still waiting')]);
+      expect(outcome).toBe('appended');
+      expect(await running.readModels.collection<Tally>(tallies, 'state').get('tally-1')).toEqual(await cleanFold(store, 'tally-1'));
+      // Resumed, the paused process finds its session ended: its append fails, typed, and wrote nothing.
+      const failed = paused.nextLine((line) => line.startsWith('append'));
+      paused.kill('SIGCONT');
+      expect(await failed).toBe('append failed ANNALS_STORE_UNAVAILABLE');
+      expect(await collect(store.readStream('paused-1'))).toEqual([]);
+    } finally {
+      paused.kill();
     }
   }, 60_000);
 

@@ -105,6 +105,8 @@ export class PostgresInline implements InlineHost {
     schemaName: string,
     /** The store's read models, whose synchronous calls the functions make. */
     readonly readModels: PostgresReadModels,
+    /** How long the transaction may idle between statements before the server ends the session. */
+    private readonly idleTimeoutMs = 10_000,
   ) {
     // A 64-bit key of the schema's own: advisory locks are per database, shared by every schema in it.
     const digest = createHash('sha1').update(`annals:inline:${schemaName}`).digest();
@@ -159,7 +161,11 @@ export class PostgresInline implements InlineHost {
   ): Promise<AppendResult[]> {
     // Generic plans: the gate's and the documents' statements name their rows by arrays, for which
     // PostgreSQL keeps planning afresh on each run (a custom plan costs it more than the statement).
-    const begin = `BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SELECT pg_advisory_xact_lock(${this.lock})`;
+    // The idle timeout: a process paused between two statements (stopped, frozen) would hold the
+    // lock, and every inline appender of the store with it, until it resumed.
+    const begin =
+      `BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL idle_in_transaction_session_timeout = ${this.idleTimeoutMs}; ` +
+      `SELECT pg_advisory_xact_lock(${this.lock})`;
     for (let attempt = 0; ; attempt++) {
       try {
         const outcome = await this.pool.onClient(async (client): Promise<{ results: AppendResult[]; committed: boolean } | { refused: unknown }> => {

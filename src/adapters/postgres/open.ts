@@ -28,5 +28,5 @@ async function open(url: string, options: PostgresStoreOptions): Promise<[Postgr
   const checked = checkPostgresOptions(merged);
   checkStoreOptions(merged);
   const { pool, schema, durability, location, standby } = await connect(connectionString, checked);
-  return [new PostgresBackend(pool, checked.schema, schema, durability, checked.pollIntervalMs, { location, standby }), merged];
+  return [new PostgresBackend(pool, checked.schema, schema, durability, checked.pollIntervalMs, { location, standby }, checked.inlineIdleTimeoutMs), merged];
 }

@@ -18,6 +18,13 @@ export interface PostgresOptions {
   readonly pollIntervalMs?: number;
   /** Apply pending schema migrations on open. Default true; false fails with ANNALS_MIGRATION_REQUIRED instead. */
   readonly migrate?: boolean;
+  /**
+   * How long an inline append's transaction may wait for its process between two statements
+   * before the server ends the session (`idle_in_transaction_session_timeout`), in milliseconds:
+   * a process paused inside an inline append (stopped, frozen, in a debugger) holds the lock
+   * every inline appender of the store takes, and no longer. Default 10000.
+   */
+  readonly inlineIdleTimeoutMs?: number;
 }
 
 /** The options with their defaults, checked. */
@@ -28,10 +35,11 @@ export interface CheckedPostgresOptions {
   readonly connectionTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly migrate: boolean;
+  readonly inlineIdleTimeoutMs: number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const POSITIVE_INTEGERS = ['poolSize', 'statementTimeoutMs', 'connectionTimeoutMs', 'pollIntervalMs', 'pageSize'] as const;
+const POSITIVE_INTEGERS = ['poolSize', 'statementTimeoutMs', 'connectionTimeoutMs', 'pollIntervalMs', 'inlineIdleTimeoutMs', 'pageSize'] as const;
 
 /** Annals' options in a `postgres://` URL's query, the core's `pageSize` too. */
 const URL_OPTIONS: UrlOptionSpec = {
@@ -97,5 +105,6 @@ export function checkPostgresOptions(options: PostgresOptions & { readonly pageS
     connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     migrate: options.migrate ?? true,
+    inlineIdleTimeoutMs: options.inlineIdleTimeoutMs ?? 10_000,
   };
 }

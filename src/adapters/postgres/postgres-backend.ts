@@ -43,6 +43,8 @@ export class PostgresBackend implements Backend {
     pollIntervalMs: number,
     /** Where the server is (`host:port`), and whether it was a standby on open (connect learns both). */
     server: { readonly location: string; readonly standby: boolean } = { location: 'unknown', standby: false },
+    /** How long an inline append's transaction may idle (PostgresOptions.inlineIdleTimeoutMs). */
+    inlineIdleTimeoutMs = 10_000,
   ) {
     const quotedSchema = pg.escapeIdentifier(schemaName);
     const channel = `annals:${schemaName}`;
@@ -50,7 +52,7 @@ export class PostgresBackend implements Backend {
     const commits = new Notifier(pool.config, channel, pollIntervalMs, !standby);
     this.announcer = new Announcer(pool, channel, commits);
     const readModels = new PostgresReadModels(pool, schemaName, pollIntervalMs, false, standby ? location : undefined);
-    const inline = new PostgresInline(pool, quotedSchema, schemaName, readModels);
+    const inline = new PostgresInline(pool, quotedSchema, schemaName, readModels, inlineIdleTimeoutMs);
     this.parts = {
       log: new PostgresLog(pool, quotedSchema, pollIntervalMs, commits, this.announcer, inline, standby),
       snapshots: new PostgresSnapshots(pool, quotedSchema),
