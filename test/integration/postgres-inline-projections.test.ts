@@ -111,7 +111,7 @@ describeWithService(service, 'inline projections on PostgreSQL', () => {
       const tally = new ReadModels(elsewhere).collection<Tally>(tallies, 'state');
       for (let i = 1; i <= 3; i++) {
         const waiting = tally.get('tally-1', { minPosition: 1 + (await store.headPosition()), timeoutMs: 20_000 });
-        await new Promise((resolve) => setTimeout(resolve, 50)); // the reader is waiting before the append commits
+        await sleep(50); // the reader is waiting before the append commits
         const { position } = await store.append('tally-1', [add(i)]);
         const committed = Date.now();
         expect((await waiting)!.applied.at(-1)).toBe(position);
