@@ -11,6 +11,8 @@ import type {
   StreamPageQuery,
 } from './parts.js';
 import type { SchemaState } from './migrations.js';
+import { matchesFilter } from './filter.js';
+import type { LogPartition } from '../core/partition.js';
 
 /**
  * A backend as one object: the log's, the snapshot store's and the commit signal's methods
@@ -71,6 +73,7 @@ export function backendOfStorageAdapter(adapter: StorageAdapter): Backend {
     appendBatch: (batch) => adapter.appendBatch(batch),
     readStreamPage: (query) => adapter.readStreamPage(query),
     readAllPage: async (query) => {
+      if (query.partition !== undefined) return partitionPage(adapter, query, query.partition);
       const events = await adapter.readAllPage(query);
       return { events, readThrough: Math.max(query.after, events[events.length - 1]?.position ?? 0) };
     },
@@ -99,4 +102,26 @@ export function backendOfStorageAdapter(adapter: StorageAdapter): Backend {
 /** Whether `value` is a Backend of parts rather than a StorageAdapter. */
 export function isBackend(value: Backend | StorageAdapter): value is Backend {
   return typeof (value as Backend).parts === 'object' && (value as Backend).parts !== null;
+}
+
+/**
+ * A page of one partition from a StorageAdapter, which may have been written before partitions
+ * and ignore the option (handing out every stream's events: each member of a consumer group
+ * would apply them all). Its pages are filtered here too, and read on until `limit` events match
+ * or a short page reaches the end of the log, so that a short page still means the head; one
+ * adapter page is held at a time.
+ */
+async function partitionPage(adapter: StorageAdapter, query: AllPageQuery, partition: LogPartition): Promise<{ events: StoredEvent[]; readThrough: number }> {
+  const events: StoredEvent[] = [];
+  let after = query.after;
+  for (;;) {
+    const page = await adapter.readAllPage({ ...query, after });
+    for (const event of page) {
+      if (!matchesFilter(event, { partition })) continue;
+      events.push(event);
+      if (events.length === query.limit) return { events, readThrough: event.position };
+    }
+    after = Math.max(after, page[page.length - 1]?.position ?? 0);
+    if (page.length < query.limit) return { events, readThrough: after };
+  }
 }

@@ -1,7 +1,9 @@
 // A backend written against the former single StorageAdapter interface still runs: `new EventStore`
 // wraps it (backendOfStorageAdapter). Here one is made by delegating to the memory backend's parts.
-import { EventStore, MemoryBackend, type StorageAdapter } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { EventStore, MemoryBackend, partitionOf, type RecordedEvent, type StorageAdapter } from '../../src/index.js';
 import { runEventStoreConformance } from '../../src/testing/index.js';
+import { collect } from '../helpers/collect.js';
 
 function formerAdapter(): StorageAdapter {
   const backend = new MemoryBackend();
@@ -38,4 +40,48 @@ runEventStoreConformance({
     { test: 'pages the catch-up: a full page reads through its last event, and every event comes once, in order', reason: NO_READ_THROUGH },
     { test: 'moves readThrough to the head and says it is caught up for a partition with no events, over 300 of the others', reason: NO_READ_THROUGH },
   ],
+});
+
+describe('a former StorageAdapter that ignores the partition option', () => {
+  // Written before partitions: hands out every stream's events whatever the partition asked.
+  function ignoringPartitions(): StorageAdapter {
+    const adapter = formerAdapter();
+    return { ...adapter, readAllPage: ({ partition: _, ...query }) => adapter.readAllPage(query) };
+  }
+
+  async function spreadLog(store: EventStore): Promise<RecordedEvent[]> {
+    for (let round = 0; round < 3; round++) {
+      for (let s = 0; s < 40; s++) await store.append(`order-${s}`, [{ type: 'Placed', data: { round } }]);
+    }
+    return collect(store.readAll());
+  }
+
+  it('still reads each partition alone: the partitions of a count are disjoint and cover the log', async () => {
+    const store = new EventStore(ignoringPartitions());
+    const all = await spreadLog(store);
+    const seen: RecordedEvent[] = [];
+    for (let index = 0; index < 4; index++) {
+      const read = await collect(store.readAll({ partition: { index, count: 4 }, pageSize: 7 }));
+      expect(read.map((e) => e.position)).toEqual(all.filter((e) => partitionOf(e.stream, 4) === index).map((e) => e.position));
+      seen.push(...read);
+    }
+    expect(seen.map((e) => e.position).sort((a, b) => a - b)).toEqual(all.map((e) => e.position));
+  });
+
+  it('hands a partition subscription full pages while behind, and says it is caught up only at the head', async () => {
+    const store = new EventStore(ignoringPartitions());
+    const all = await spreadLog(store);
+    const mine = all.filter((e) => partitionOf(e.stream, 4) === 1);
+    const stop = new AbortController();
+    const got: RecordedEvent[] = [];
+    for await (const page of store.subscribePages({ partition: { index: 1, count: 4 }, pageSize: 5, signal: stop.signal })) {
+      got.push(...page.events);
+      // Caught up before the partition's last event would leave the rest until the next commit.
+      if (page.caughtUp) {
+        expect(got.length, 'events handed out when the subscription said it was caught up').toBe(mine.length);
+        stop.abort();
+      }
+    }
+    expect(got.map((e) => e.position)).toEqual(mine.map((e) => e.position));
+  });
 });
