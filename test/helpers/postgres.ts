@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach, beforeEach } from 'vitest';
 import { categoryOf, openStore, type EventStore, type OpenStoreOptions } from '../../src/index.js';
 import type { ServiceSpec } from './services.js';
 
@@ -31,7 +31,8 @@ export const ADMIN_APPLICATION_NAME = 'annals-test-admin';
 /**
  * A test file's PostgreSQL: fresh schemas (`annals_test_<pid>_<random>_<n>`) so that runs and
  * files never share data, the stores opened on them, and a plain client for seeding and
- * inspecting. Everything is closed and every schema dropped after the file's tests.
+ * inspecting. What a test opens is closed when it ends (see usePostgres); everything else is closed,
+ * and every schema and database dropped, at cleanup.
  */
 export class PostgresTestContext {
   readonly prefix = `annals_test_${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -39,6 +40,8 @@ export class PostgresTestContext {
   private readonly databases: string[] = [];
   private readonly stores = new Set<EventStore>();
   private readonly clients = new Set<pg.Client>();
+  /** What the running test opened (stores and clients), closed when it ends; undefined between tests (beforeAll's last the file). */
+  private opened: { stores: Set<EventStore>; clients: Set<pg.Client> } | undefined;
   private count = 0;
 
   constructor(readonly url: string) {}
@@ -64,14 +67,13 @@ export class PostgresTestContext {
   /** Opens a store on `schema` (a new one by default) of `url` (the main database by default); closed at cleanup. */
   async open(options: OpenStoreOptions & { url?: string } = {}): Promise<EventStore> {
     const { url = this.url, ...rest } = options;
-    const store = await openStore(url, { schema: this.schema(), ...rest });
-    this.stores.add(store);
-    return store;
+    return this.track(await openStore(url, { schema: this.schema(), ...rest }));
   }
 
-  /** Tracks a store opened elsewhere so that cleanup closes it. */
+  /** Tracks a store opened elsewhere so that cleanup (or the end of the test that opened it) closes it. */
   track(store: EventStore): EventStore {
     this.stores.add(store);
+    this.opened?.stores.add(store);
     return store;
   }
 
@@ -82,14 +84,31 @@ export class PostgresTestContext {
     client.on('error', () => undefined);
     await client.connect();
     this.clients.add(client);
+    this.opened?.clients.add(client);
     return client;
   }
 
+  /** From now until `testEnded`, what is opened is the running test's. */
+  testStarted(): void {
+    this.opened = { stores: new Set(), clients: new Set() };
+  }
+
+  /**
+   * Closes what the test that ended opened: the server's connections are shared by every test
+   * file running at the time, and a file's stores kept to its end could take them all.
+   */
+  async testEnded(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (opened === undefined) return;
+    await this.close(opened.clients, opened.stores);
+    for (const client of opened.clients) this.clients.delete(client);
+    for (const store of opened.stores) this.stores.delete(store);
+  }
+
   async cleanup(): Promise<void> {
-    // Clients first: one left in a transaction by a failed test may hold a lock a store's call waits for.
-    for (const client of this.clients) await client.end().catch(() => undefined);
+    await this.close(this.clients, this.stores);
     this.clients.clear();
-    for (const store of this.stores) await store.close().catch(() => undefined);
     this.stores.clear();
     if (this.schemas.length === 0 && this.databases.length === 0) return;
     await this.admin(async (admin) => {
@@ -100,6 +119,12 @@ export class PostgresTestContext {
       }
       for (const database of this.databases.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
     });
+  }
+
+  private async close(clients: Iterable<pg.Client>, stores: Iterable<EventStore>): Promise<void> {
+    // Clients first: one left in a transaction by a failed test may hold a lock a store's call waits for.
+    for (const client of clients) await client.end().catch(() => undefined);
+    for (const store of stores) await store.close().catch(() => undefined);
   }
 
   /** Runs `use` on a short-lived client of the test's own, on the main database. */
@@ -122,9 +147,15 @@ export function urlOfDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** A context for the current describe block, cleaned up after its tests (the conformance suite leaves hundreds of schemas). */
+/**
+ * A context for the current describe block: what a test opens is closed after it, what a hook
+ * opened and every schema and database after the block's tests (the conformance suite leaves
+ * hundreds of schemas).
+ */
 export function usePostgres(url: string): PostgresTestContext {
   const context = new PostgresTestContext(url);
+  beforeEach(() => context.testStarted());
+  afterEach(() => context.testEnded(), CLEANUP_TIMEOUT_MS);
   afterAll(() => context.cleanup(), CLEANUP_TIMEOUT_MS);
   return context;
 }
