@@ -40,7 +40,7 @@ export class PostgresTestContext {
   private readonly databases: string[] = [];
   private readonly stores = new Set<EventStore>();
   private readonly clients = new Set<pg.Client>();
-  /** What the running test opened (stores and clients), closed when it ends; undefined between tests (beforeAll's last the file). */
+  /** What the running test opened (stores and clients), closed when it ends; undefined between tests, so what a hook opens lasts until cleanup. */
   private opened: { stores: Set<EventStore>; clients: Set<pg.Client> } | undefined;
   private count = 0;
 
@@ -64,7 +64,7 @@ export class PostgresTestContext {
     return urlOfDatabase(this.url, name);
   }
 
-  /** Opens a store on `schema` (a new one by default) of `url` (the main database by default); closed at cleanup. */
+  /** Opens a store on `schema` (a new one by default) of `url` (the main database by default); closed as `track` says. */
   async open(options: OpenStoreOptions & { url?: string } = {}): Promise<EventStore> {
     const { url = this.url, ...rest } = options;
     return this.track(await openStore(url, { schema: this.schema(), ...rest }));
@@ -77,7 +77,7 @@ export class PostgresTestContext {
     return store;
   }
 
-  /** A plain connected client (default `pg` settings), ended at cleanup. */
+  /** A plain connected client (default `pg` settings), ended when the test that made it ends, or at cleanup. */
   async client(applicationName = ADMIN_APPLICATION_NAME, url = this.url): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: url, application_name: applicationName });
     // A client whose backend a test terminates must not crash the run.
