@@ -1,10 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { LeaseLostError } from '../../src/core/errors.js';
 import { MemoryReadModels } from '../../src/adapters/memory/memory-read-models.js';
 import { collectionSpec } from '../../src/readmodel/names.js';
 import { ACCOUNTS, batch, del, KEY, put, useReadModels } from '../helpers/postgres-read-models.js';
-import { postgresService, usePostgres } from '../helpers/postgres.js';
+import { transactionOn } from '../../src/adapters/postgres/transaction.js';
+import { postgresService, STORE_APPLICATION_NAME, usePostgres } from '../helpers/postgres.js';
 import { checkService, describeWithService } from '../helpers/services.js';
 
 const service = await checkService(postgresService);
@@ -113,6 +115,25 @@ describeWithService(service, 'postgres read models', () => {
     // Dropped elsewhere: the next commit makes it again.
     await store.commit(batch(1, 2, [put(never, 'b', { owner: 'y' })]));
     expect(await store.get(never, ['a', 'b'])).toEqual([undefined, JSON.stringify({ owner: 'y' })]);
+  });
+
+  it('queues no notice with a commit inside an inline append (commitIn): committedInline sends it, after COMMIT', async () => {
+    const { store, schema } = await stores.backend();
+    // Another store's listener, as the announcer looks for one (a store connection whose last statement is the LISTEN).
+    const listener = await ctx.client(STORE_APPLICATION_NAME);
+    let notices = 0;
+    listener.on('notification', () => notices++);
+    await listener.query(`LISTEN ${pg.escapeIdentifier(`annals:rm:${schema}`.slice(0, 63))}`);
+    const appender = await ctx.client();
+    await appender.query('BEGIN');
+    await store.commitIn(transactionOn(appender), batch(0, 5, [put(ACCOUNTS, 'a', { owner: 'ann' })]));
+    await appender.query('COMMIT');
+    expect(await store.state(KEY)).toMatchObject({ checkpoint: 5 });
+    await sleep(300); // a notice queued by the transaction arrives at its COMMIT: well within this
+    expect(notices, 'notices sent by the commit itself').toBe(0);
+    store.committedInline();
+    for (const deadline = Date.now() + 10_000; notices === 0 && Date.now() < deadline; ) await sleep(10);
+    expect(notices).toBe(1);
   });
 
   it('names tables and indexes within 63 bytes for the longest names', async () => {

@@ -128,7 +128,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
       // A lease holder paused inside its commit must not keep the state row locked past its lease:
       // the server ends the transaction when it idles for half the lease's time (at least 1 s).
       const idleTimeoutMs = commit.lease !== undefined && commit.ttlMs !== undefined ? Math.max(1000, commit.ttlMs / 2) : undefined;
-      await inTransaction(this.pool, (tx) => this.write(tx, commit, changes), idleTimeoutMs);
+      await inTransaction(this.pool, (tx) => this.write(tx, commit, changes, this.channel), idleTimeoutMs);
     };
     await this.guard('commit', async () => {
       try {
@@ -181,7 +181,7 @@ export class PostgresReadModels implements ReadModelStore, SyncReadModels {
   }
 
   /** The state row's compare-and-set with the documents, in one statement (writeCommit; it keeps the row locked), then the dead letters (un-parked, then parked); the notice on `channel`, if any, is sent at COMMIT. */
-  private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>, channel: string | undefined = this.channel): Promise<void> {
+  private async write(tx: Transaction, commit: ProjectionCommit, changes: ReturnType<typeof collapseWrites>, channel: string | undefined): Promise<void> {
     await writeCommit(tx, this.quotedSchema, commit, changes, channel);
     if (commit.unpark !== undefined) await this.letters.unpark(tx, commit.key, commit.unpark);
     if (commit.park !== undefined) await this.letters.park(tx, commit.key, commit.park, commit.lease?.owner ?? null);
