@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { LeaseLostError } from '../../core/errors.js';
 import type { AppendResult } from '../../core/types.js';
 import type { InlineApply, InlineHost, InlineReads, StoredEvent } from '../../backend/parts.js';
-import type { ProjectionCommit } from '../../readmodel/types.js';
+import type { ProjectionCommit, ProjectionKey } from '../../readmodel/types.js';
 import type { PostgresPool } from './connection.js';
 import { toAnnalsError, TRANSIENT } from './errors.js';
 import { gateStatement, gateThrough, inlineHeadBefore, type GateAnswer, type GateRow } from './inline-gate.js';
@@ -221,7 +221,7 @@ export class PostgresInline implements InlineHost {
     } catch {
       reads = []; // no guess: the gate's keys will not match, and what follows runs one by one
     }
-    const keys = [...new Map(reads.map(({ key }) => [keyString(key), key])).values()];
+    const keys = stateKeys(reads);
     const named = reads.flatMap(({ documents }) => documents);
     const gate = gateStatement(this.quotedSchema, keys, { ids });
     const documents = documentsStatement(this.quotedSchema, named);
@@ -269,7 +269,7 @@ export class PostgresInline implements InlineHost {
     const { events, holders: firstLook } = written ?? (await this.readBackIn(tx, ids));
     if (events.length === 0) return []; // an idempotent retry: nothing new to apply
     const reads = guarded(() => attached.flatMap((apply) => apply.reads?.(events) ?? []));
-    const keys = [...new Map(reads.map(({ key }) => [keyString(key), key])).values()];
+    const keys = stateKeys(reads);
     let gate: GateAnswer;
     let loaded: LoadedDocuments | undefined;
     const guessed = early !== undefined && early.keys.length === keys.length && keys.every((key, k) => keyString(key) === early.keys[k]);
@@ -293,4 +293,9 @@ function guarded<T>(work: () => T): T {
   } catch (error) {
     throw new FunctionThrew(error);
   }
+}
+
+/** The state rows `reads` name, each once, in the order first named. */
+function stateKeys(reads: readonly InlineReads[]): ProjectionKey[] {
+  return [...new Map(reads.map(({ key }) => [keyString(key), key])).values()];
 }
