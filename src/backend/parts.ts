@@ -56,8 +56,9 @@ export interface BackendParts {
  */
 export interface PartitionIndexes {
   /**
-   * Makes the index reads of `count` partitions use, unless it is there: idempotent, and safe
-   * when several processes call it at once. `count` is checked by the core (1 to MAX_PARTITIONS).
+   * Makes the index reads of `count` partitions use, unless it is there, and brings it up to the
+   * head where it is kept behind the log: idempotent, and safe when several processes call it at
+   * once. `count` is checked by the core (1 to MAX_PARTITIONS).
    */
   prepare(count: number): Promise<void>;
 }

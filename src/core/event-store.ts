@@ -160,11 +160,12 @@ export class EventStore {
 
   /**
    * Makes the index that reads of one partition out of `count` (the `partition` option of readAll,
-   * subscribe and subscribePages) use on SQLite and PostgreSQL, so that each costs what it
-   * returns rather than a walk of the whole log. Idempotent, and safe when several processes
-   * call it at once; on PostgreSQL the index is built without blocking appends (CONCURRENTLY),
-   * which can take a while on a long log. Partition reads are correct without it. Memory and
-   * Redis need no index: it does nothing there.
+   * subscribe and subscribePages) use on SQLite and PostgreSQL, and brings it up to the head, so
+   * that each read costs what it returns rather than a walk of the whole log. The index is kept
+   * behind the log, in batches, by those reads: appends do not pay for it. Idempotent, and safe
+   * when several processes call it at once; appends go on while it works (a batch of thousands
+   * of events a transaction), which can take a while on a long log. Partition reads are correct
+   * without it. Memory and Redis need no index: it does nothing there.
    * @throws InvalidArgumentError when `count` is not an integer from 1 to MAX_PARTITIONS (1024).
    */
   async preparePartitions(count: number): Promise<void> {

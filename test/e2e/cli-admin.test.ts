@@ -71,8 +71,8 @@ describe('annals migrate', () => {
   it('creates the schema of a new SQLite file, then finds it up to date', async () => {
     const first = await ws.run(['--json', 'migrate']);
     expect(first.code).toBe(0);
-    expect(jsonLines(first.stdout)).toEqual([{ backend: 'sqlite', version: 4, migratedFrom: 0, applied: true }]);
-    expect((await ws.run(['migrate'])).stdout).toBe('schema version 4: up to date, nothing applied\n');
+    expect(jsonLines(first.stdout)).toEqual([{ backend: 'sqlite', version: 5, migratedFrom: 0, applied: true }]);
+    expect((await ws.run(['migrate'])).stdout).toBe('schema version 5: up to date, nothing applied\n');
   });
 
   it('says the memory store has nothing to migrate', async () => {

@@ -41,14 +41,14 @@ const READS: readonly { read: string; run: Read; statement: string; table: 'even
     run: (s) => collect(s.readAll({ partition: { index: 5, count: 16 }, maxCount: 100, pageSize: 100 })),
     statement: 'read-all-p16',
     table: 'events',
-    index: 'events_partition_16',
+    index: 'partition_entries_pkey',
   },
   {
     read: 'readAll by a partition of many (holding cat5-15), a category and types',
     run: (s) => collect(s.readAll({ partition: { index: 683, count: 1024 }, category: 'cat5', types: ['Type5', 'Type15'], maxCount: 100, pageSize: 100 })),
     statement: 'read-all-category-types-p1024',
     table: 'events',
-    index: 'events_partition_1024',
+    index: 'partition_entries_pkey',
   },
   {
     read: 'readStream forwards',

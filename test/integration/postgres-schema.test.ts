@@ -86,13 +86,13 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
 
   it('refuses to open a new schema with migrate: false, creating nothing', async () => {
     const schema = ctx.schema();
-    await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_MIGRATION_REQUIRED', { found: 0, required: 5 });
+    await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_MIGRATION_REQUIRED', { found: 0, required: 6 });
     await expectCode(() => openStore(`${service.url}?schema=${schema}&migrate=false`), 'ANNALS_MIGRATION_REQUIRED');
     await ctx.admin(async (client) => expect(await schemaExists(client, schema)).toBe(false));
     // Once migrated, migrate: false opens it.
     await ctx.open({ schema });
     const store = await ctx.open({ schema, migrate: false });
-    expect(store.schema).toEqual({ version: 5, migratedFrom: 5 });
+    expect(store.schema).toEqual({ version: 6, migratedFrom: 6 });
   });
 
   it('migrates a version 2 schema with events in it: the horizon goes, the events stay, appends and reads go on', async () => {
@@ -110,7 +110,7 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
       await client.query(appendEventsQuery(schema, 'order-1', [{ id: randomUUID(), type: 'Paid', data: null }], '0'));
     });
     const store = await ctx.open({ schema });
-    expect(store.schema).toEqual({ version: 5, migratedFrom: 2 });
+    expect(store.schema).toEqual({ version: 6, migratedFrom: 2 });
     expect(await store.append('order-1', [{ type: 'Shipped' }], { expectedRevision: 1 })).toEqual({ stream: 'order-1', streamRevision: 2, position: 3 });
     expect(await store.appendMany([{ stream: 'order-2', events: [{ type: 'Placed' }] }, { stream: 'order-1', events: [{ type: 'Closed' }], expectedRevision: 2 }])).toEqual([
       { stream: 'order-2', streamRevision: 0, position: 4 },
@@ -124,7 +124,7 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
       ['order-1', 'Closed'],
     ]);
     await ctx.admin(async (client) => {
-      expect(await recordedVersions(client, schema)).toEqual([1, 2, 3, 4, 5]);
+      expect(await recordedVersions(client, schema)).toEqual([1, 2, 3, 4, 5, 6]);
       const { rowCount } = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'events' AND column_name = 'horizon'`, [schema]);
       expect(rowCount).toBe(0);
     });
@@ -136,7 +136,7 @@ describeWithService(service, 'PostgreSQL schemas and migrations', () => {
     await store.append('order-1', [{ type: 'Placed' }]);
     await store.close();
     await ctx.admin((client) => client.query(`INSERT INTO ${pg.escapeIdentifier(schema)}.schema_migrations (version) VALUES (99)`));
-    await expectCode(() => ctx.open({ schema }), 'ANNALS_SCHEMA_VERSION', { found: 99, supported: 5 });
+    await expectCode(() => ctx.open({ schema }), 'ANNALS_SCHEMA_VERSION', { found: 99, supported: 6 });
     await expectCode(() => ctx.open({ schema, migrate: false }), 'ANNALS_SCHEMA_VERSION', { found: 99 });
   });
 

@@ -32,6 +32,8 @@ describe('SQLite: schema migrations', () => {
       'annals_events',
       'annals_group_members',
       'annals_live_versions',
+      'annals_partition_entries',
+      'annals_partition_progress',
       'annals_projections',
       'annals_schema_migrations',
       'annals_snapshots',
@@ -132,6 +134,41 @@ describe('SQLite: schema migrations', () => {
     for (let index = 0; index < 4; index++) {
       const part = await collect(store.readAll({ partition: { index, count: 4 } }));
       expect(part.length).toBe([...rows, { stream: 'order-1' }].filter((row) => partitionOf(row.stream, 4) === index).length);
+    }
+    await store.close();
+  });
+
+  it('drops the partition indexes of version 4 when it migrates the file to version 5, keeping their counts', async () => {
+    const file = dir.file('version-4.db');
+    withRawDatabase(file, (db) => {
+      db.function('annals_key_hash', { deterministic: true }, (stream: unknown) => keyHash(String(stream)));
+      for (const { version, sql } of MIGRATIONS.filter((m) => m.version <= 4)) {
+        db.exec(sql);
+        db.exec(`CREATE TABLE IF NOT EXISTS annals_schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+        db.prepare(`INSERT INTO annals_schema_migrations (version, applied_at) VALUES (?, ?)`).run(version, Date.now());
+      }
+      const insert = db.prepare(
+        `INSERT INTO annals_events (id, stream, category, stream_hash, revision, type, data, metadata, recorded_at) VALUES (?, ?, 'order', ?, ?, 'Old', 'null', '{}', 0)`,
+      );
+      for (let n = 0; n < 40; n++) insert.run(randomUUID(), `order-${n % 7}`, keyHash(`order-${n % 7}`), Math.floor(n / 7));
+      // As version 4's preparePartitions made them.
+      db.exec(`CREATE INDEX annals_events_partition_8 ON annals_events (stream_hash % 8, position)`);
+      db.exec(`CREATE INDEX annals_events_partition_16 ON annals_events (stream_hash % 16, position)`);
+    });
+
+    const store = await openStore(`sqlite:${file}`);
+    expect(store.schema).toEqual({ version: LATEST_SCHEMA_VERSION, migratedFrom: 4 });
+    withRawDatabase(file, (db) => {
+      expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'annals_events_partition%'`).all()).toEqual([]);
+      expect(db.prepare(`SELECT partition_count, through FROM annals_partition_progress ORDER BY 1`).all()).toEqual([
+        { partition_count: 8, through: 0 },
+        { partition_count: 16, through: 0 },
+      ]);
+    });
+    await store.preparePartitions(8);
+    for (let index = 0; index < 8; index++) {
+      const part = await collect(store.readAll({ partition: { index, count: 8 } }));
+      expect(part.map((e) => e.stream)).toEqual(range(40).map((n) => `order-${n % 7}`).filter((stream) => partitionOf(stream, 8) === index));
     }
     await store.close();
   });

@@ -6,7 +6,6 @@ import type { PostgresPool } from './connection.js';
 import { Notifier } from './commit-signal.js';
 import { PostgresInline } from './inline-host.js';
 import { PostgresLog } from './postgres-log.js';
-import { PostgresPartitionIndexes } from './partition-indexes.js';
 import { PostgresReadModels } from './postgres-read-models.js';
 import { PostgresReplication } from './replication.js';
 import { PostgresSnapshots } from './postgres-snapshots.js';
@@ -29,7 +28,7 @@ export class PostgresBackend implements Backend {
     readonly inline: PostgresInline;
     /** Whether the server is a standby (a read replica), and its lag. */
     readonly replication: Replication;
-    /** The partition indexes, built concurrently under an advisory lock. */
+    /** The index of partition reads, kept behind the log (partition-entries.ts). */
     readonly partitions: PartitionIndexes;
   };
   private readonly announcer: Announcer;
@@ -53,14 +52,15 @@ export class PostgresBackend implements Backend {
     this.announcer = new Announcer(pool, channel, commits);
     const readModels = new PostgresReadModels(pool, schemaName, pollIntervalMs, false, standby ? location : undefined);
     const inline = new PostgresInline(pool, quotedSchema, schemaName, readModels, inlineIdleTimeoutMs);
+    const log = new PostgresLog(pool, quotedSchema, pollIntervalMs, commits, this.announcer, inline, standby);
     this.parts = {
-      log: new PostgresLog(pool, quotedSchema, pollIntervalMs, commits, this.announcer, inline, standby),
+      log,
       snapshots: new PostgresSnapshots(pool, quotedSchema),
       commits,
       readModels,
       inline,
       replication: new PostgresReplication(pool, location, standby),
-      partitions: new PostgresPartitionIndexes(pool, quotedSchema, schemaName),
+      partitions: log.partitions,
     };
   }
 

@@ -7,6 +7,7 @@ import { EVENT_COLUMNS, type AheadAppend, type AppendConnection, type PostgresIn
 import type { Notifier } from './commit-signal.js';
 import { sequenceHolders } from './sequence-holders.js';
 import { contiguousEnd, Settled } from './settled.js';
+import { partitionPageSql, PostgresPartitionIndexes } from './partition-entries.js';
 
 /** Positions walked at most per read, to settle a filtered page (or one after an unsettled `after`) by contiguity. */
 const WALK_LIMIT = 1000;
@@ -28,6 +29,8 @@ export class PostgresLog implements EventLog {
   private lastTrailingLook = 0;
   private readonly settled = new Settled(() => this.lookAtAppenders());
   private readonly appendTexts = new Map<string, string>();
+  /** The index of partition reads, which they bring on when it lags (partition-entries.ts). */
+  readonly partitions: PostgresPartitionIndexes;
 
   constructor(
     private readonly pool: PostgresPool,
@@ -41,7 +44,9 @@ export class PostgresLog implements EventLog {
     private readonly inline: PostgresInline,
     /** True on a standby: the head is the last position replayed (see headPosition). */
     private readonly standby = false,
-  ) {}
+  ) {
+    this.partitions = new PostgresPartitionIndexes(pool, quotedSchema, () => this.headPosition());
+  }
 
   async appendBatch(batch: readonly PreparedAppend[]): Promise<AppendResult[]> {
     const results = this.inline.active
@@ -152,13 +157,15 @@ export class PostgresLog implements EventLog {
     const filtered = category !== undefined || types !== undefined || partition !== undefined;
     const filters: string[] = [];
     const values: unknown[] = [after, limit];
+    // A partition's page: its entries, then the tail (partition-entries.ts); $3 is its index.
+    if (partition !== undefined) values.push(partition.index);
     if (category !== undefined) filters.push(`AND category = $${values.push(category)}`);
     if (types !== undefined) filters.push(`AND type = ANY ($${values.push(types)}::text[])`);
-    // The count is a literal, so that the expression matches the partition index of that count
-    // (partition-indexes.ts); the statement is named per count.
-    if (partition !== undefined) filters.push(`AND ${this.quotedSchema}.partition_hash(stream) % ${partition.count} = $${values.push(partition.index)}`);
     const name = `read-all${category !== undefined ? '-category' : ''}${types !== undefined ? '-types' : ''}${partition !== undefined ? `-p${partition.count}` : ''}`;
-    const text = `SELECT ${EVENT_COLUMNS} FROM ${this.quotedSchema}.events WHERE position > $1 ${filters.join(' ')} ORDER BY position LIMIT $2`;
+    const text =
+      partition !== undefined
+        ? partitionPageSql(this.quotedSchema, partition, filters.join(' '))
+        : `SELECT ${EVENT_COLUMNS} FROM ${this.quotedSchema}.events WHERE position > $1 ${filters.join(' ')} ORDER BY position LIMIT $2`;
     for (let attempt = 0; ; attempt++) {
       // Known before the page's snapshot is taken: only then may rows be handed out up to it.
       const settled = this.settled.value;
@@ -176,6 +183,12 @@ export class PostgresLog implements EventLog {
         : attempt < 2 && rows.length < limit && (filtered ? await this.settleBeyond(cut) : await this.settleTrailingGap(cut));
       if (!readAgain) {
         this.retryHeldBack(heldBack);
+        if (partition !== undefined && this.partitions.lagging(partition.count, this.settled.value)) {
+          // After the page, whose reads settled the log as far as they could: so the next page
+          // reads entries rather than the tail. It only spares reads a walk of the tail, so a
+          // failure (a busy or lost connection) is left for a later read to retry.
+          await this.partitions.keepUp(partition.count, this.settled.value).catch(() => undefined);
+        }
         const events = heldBack ? rows.slice(0, end) : rows;
         // A full page vouches up to its last event; a short one (or one cut short) up to the cut.
         return { events, readThrough: events.length === limit ? events[limit - 1]!.position : Math.max(after, cut) };

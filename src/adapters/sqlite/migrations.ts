@@ -6,7 +6,7 @@ import { latestVersion, pendingMigrations, type SchemaState } from '../../backen
  * Versioned, append-only: a released migration is never edited, only followed by a new one.
  * Exported for the tests that build a file at an older version.
  */
-export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const MIGRATIONS: readonly { version: number; sql: string; after?: (db: Database.Database) => void }[] = [
   {
     version: 1,
     sql: `
@@ -106,6 +106,33 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE annals_dead_letters ADD COLUMN owner TEXT;
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- The index of partition reads, kept behind the log rather than by appends (see
+      -- partition-reads.ts): per partition count, the partition of every event up to through.
+      CREATE TABLE annals_partition_progress (
+        partition_count INTEGER PRIMARY KEY,
+        through         INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE annals_partition_entries (
+        partition_count INTEGER NOT NULL,
+        part            INTEGER NOT NULL,
+        position        INTEGER NOT NULL,
+        PRIMARY KEY (partition_count, part, position)
+      ) WITHOUT ROWID;
+    `,
+    // The expression indexes version 4's partition reads used (annals_events_partition_<count>)
+    // cost every append a page: dropped, each count kept as one to index from the start.
+    after: (db) => {
+      const names = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB 'annals_events_partition_[0-9]*'`).pluck().all() as string[];
+      const keep = db.prepare(`INSERT INTO annals_partition_progress (partition_count, through) VALUES (?, 0) ON CONFLICT DO NOTHING`);
+      for (const name of names) {
+        db.exec(`DROP INDEX "${name}"`);
+        keep.run(Number(name.slice('annals_events_partition_'.length)));
+      }
+    },
+  },
 ];
 
 /** The schema version this Annals brings a SQLite store to. */
@@ -125,8 +152,9 @@ export function migrate(db: Database.Database, location: string, options: { migr
   const apply = db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS annals_schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
     const from = currentVersion(db); // another process may have migrated while we waited for the lock
-    for (const { version, sql } of pendingMigrations(location, from, MIGRATIONS, allowed)) {
+    for (const { version, sql, after } of pendingMigrations(location, from, MIGRATIONS, allowed)) {
       db.exec(sql);
+      after?.(db);
       db.prepare(`INSERT INTO annals_schema_migrations (version, applied_at) VALUES (?, ?)`).run(version, Date.now());
     }
     return from;

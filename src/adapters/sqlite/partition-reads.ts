@@ -4,80 +4,150 @@ import type { LogPartition } from '../../core/partition.js';
 import type { SqliteConnection } from './connection.js';
 
 /**
- * Reads of one partition of the log, and the indexes they use. Every event row holds its
- * stream's `stream_hash` (keyHash, written by appends, filled by migration 4), so a partition is
- * `stream_hash % count = index`. The count is a literal in the statement's text, never a
- * parameter: SQLite matches an expression index only on the same expression, so a read of
- * `count` partitions uses `annals_events_partition_<count>` on `(stream_hash % count, position)`,
- * a seek to the partition and a walk in position order, once preparePartitions has made it.
+ * Reads of one partition of the log, and the index they use. Every event row holds its stream's
+ * `stream_hash` (keyHash, written by appends, filled by migration 4), so a partition is
+ * `stream_hash % count = index`.
+ *
+ * The index is kept behind the log, not by appends: `annals_partition_entries` holds, per
+ * partition count, the partition of every event up to the count's `through` position
+ * (`annals_partition_progress`), and is brought up to the head in batches, each in one write
+ * transaction. An append pays nothing for it (an expression index on the events would cost
+ * each append one more page write); a batch of thousands of entries costs a few milliseconds.
+ *
+ * A page of a partition is the partition's entries after `after` up to `through`, joined to
+ * their events, then, when that is short, the events after `through` filtered by the hash: a
+ * walk of at most the unindexed tail. A read that finds the tail longer than ENTRIES_LAG brings
+ * the entries up (one batch); `preparePartitions` brings them up to the head. With no progress
+ * row for the count (never prepared), every read is a walk filtered by the hash.
+ *
+ * Positions are handed out under the write lock in commit order and never reused, so the entries
+ * up to `through` are final: an event deleted since leaves an entry that joins to nothing.
  */
 
-/** The index reads of `count` partitions use. */
-export function partitionIndexName(count: number): string {
-  return `annals_events_partition_${count}`;
-}
+/** Positions the entries are brought on by in one write transaction. */
+export const ENTRIES_BATCH = 4096;
+/** How long the unindexed tail may grow before a partition read brings the entries up to the head. */
+export const ENTRIES_LAG = 256;
 
-/** Makes the index of `count` partitions, unless it is there. */
-export function partitionIndexSql(count: number): string {
-  return `CREATE INDEX IF NOT EXISTS ${partitionIndexName(count)} ON annals_events (stream_hash % ${count}, position)`;
+const PROGRESS = `SELECT through FROM annals_partition_progress WHERE partition_count = ?`;
+
+/**
+ * A page of one partition from its entries: `columns` of the events after `after` up to
+ * `through`, in position order. Parameters: count, index, after, through, then the category
+ * (when filtered by one), the types as a JSON array (when filtered by them), the limit.
+ */
+export function entriesPageSql(columns: string, byCategory: boolean, byTypes: boolean): string {
+  return `SELECT ${columns} FROM (SELECT position AS entry FROM annals_partition_entries
+                                   WHERE partition_count = ? AND part = ? AND position > ? AND position <= ?) AS x
+            JOIN annals_events ON position = x.entry
+           WHERE 1 = 1${byCategory ? ' AND category = ?' : ''}${byTypes ? ' AND type IN (SELECT value FROM json_each(?))' : ''}
+           ORDER BY x.entry LIMIT ?`;
 }
 
 /**
- * A page of one partition: `columns` of the events after a position, in position order, with the
- * category and types filters when asked. Parameters: the partition's index, the category (when
- * filtered by one), `after`, the types as a JSON array (when filtered by them), the limit.
+ * A page of one partition from the events themselves: `columns` of the events after `after`
+ * whose hash falls in the partition, in position order. Parameters: after, count, index, then
+ * the category, the types, the limit as above.
  */
-export function partitionPageSql(columns: string, count: number, byCategory: boolean, byTypes: boolean): string {
+export function tailPageSql(columns: string, byCategory: boolean, byTypes: boolean): string {
   return `SELECT ${columns} FROM annals_events
-           WHERE stream_hash % ${count} = ?${byCategory ? ' AND category = ?' : ''} AND position > ?
-             ${byTypes ? 'AND type IN (SELECT value FROM json_each(?))' : ''}
+           WHERE position > ? AND stream_hash % ? = ?${byCategory ? ' AND category = ?' : ''}${byTypes ? ' AND type IN (SELECT value FROM json_each(?))' : ''}
            ORDER BY position LIMIT ?`;
 }
 
-/** The statements of partition reads, prepared on first use, one per count and filter (at most 4 × 1024). */
+/** One partition's page, and whether the unindexed tail has grown past ENTRIES_LAG. */
+export interface PartitionPage {
+  readonly events: StoredEvent[];
+  /** True when the count is prepared and its entries end more than ENTRIES_LAG before `head`. */
+  readonly lagging: boolean;
+}
+
+/** The statements of partition reads, prepared on first use, one pair per filter (at most 4). */
 export class PartitionPages {
-  private readonly statements = new Map<string, Database.Statement<unknown[], StoredEvent>>();
+  private readonly statements = new Map<string, { entries: Database.Statement<unknown[], StoredEvent>; tail: Database.Statement<unknown[], StoredEvent> }>();
+  private readonly progress: Database.Statement<[number], number>;
 
   constructor(
     private readonly db: Database.Database,
     /** The event columns each read returns, as the log's other reads return them. */
     private readonly columns: string,
-  ) {}
+  ) {
+    this.progress = db.prepare<[number], number>(PROGRESS).pluck();
+  }
 
-  /** The page's events (synchronous: run it inside the connection's `read`). */
-  read({ after, category, types, limit }: AllPageQuery, { index, count }: LogPartition): StoredEvent[] {
-    const key = `${count}${category === undefined ? '' : 'c'}${types === undefined ? '' : 't'}`;
-    let statement = this.statements.get(key);
-    if (statement === undefined) {
-      statement = this.db.prepare<unknown[], StoredEvent>(partitionPageSql(this.columns, count, category !== undefined, types !== undefined));
-      this.statements.set(key, statement);
+  /** The page's events (synchronous: run it inside the connection's `read`); `head` is the log's, read before. */
+  read({ after, category, types, limit }: AllPageQuery, { index, count }: LogPartition, head: number): PartitionPage {
+    const key = `${category === undefined ? '' : 'c'}${types === undefined ? '' : 't'}`;
+    let statements = this.statements.get(key);
+    if (statements === undefined) {
+      const [byCategory, byTypes] = [category !== undefined, types !== undefined];
+      statements = {
+        entries: this.db.prepare<unknown[], StoredEvent>(entriesPageSql(this.columns, byCategory, byTypes)),
+        tail: this.db.prepare<unknown[], StoredEvent>(tailPageSql(this.columns, byCategory, byTypes)),
+      };
+      this.statements.set(key, statements);
     }
-    const values: unknown[] = [index];
-    if (category !== undefined) values.push(category);
-    values.push(after);
-    if (types !== undefined) values.push(JSON.stringify(types));
-    values.push(limit);
-    return statement.all(...values);
+    const filters: unknown[] = [];
+    if (category !== undefined) filters.push(category);
+    if (types !== undefined) filters.push(JSON.stringify(types));
+    // Read before the entries, and bounding them: entries a concurrent batch adds past it are read from the tail instead.
+    const through = this.progress.get(count);
+    const events = through !== undefined && through > after ? statements.entries.all(count, index, after, through, ...filters, limit) : [];
+    if (events.length < limit) events.push(...statements.tail.all(Math.max(after, through ?? 0), count, index, ...filters, limit - events.length));
+    return { events, lagging: through !== undefined && head - through > ENTRIES_LAG };
   }
 }
 
 /**
- * Makes the partition indexes: under the write lock (an IMMEDIATE transaction), so processes
- * calling at once make each one once; a count whose index is there costs one read, and needs no
- * write (a read-only store may read partitions of a count made before).
+ * Prepares partition counts and brings their entries up: each batch in its own IMMEDIATE
+ * transaction (under the write lock, so two processes never add the same entries, and appends go
+ * on between batches).
  */
 export class SqlitePartitionIndexes implements PartitionIndexes {
-  private readonly found: Database.Statement<[string], unknown>;
-  private readonly create: Database.Transaction<(count: number) => void>;
+  private readonly found: Database.Statement<[number], number>;
+  private readonly start: Database.Statement<[number], unknown>;
+  private readonly batch: Database.Transaction<(count: number) => boolean>;
 
   constructor(private readonly connection: SqliteConnection) {
     const { db } = connection;
-    this.found = db.prepare<[string], unknown>(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`);
-    this.create = db.transaction((count: number) => db.exec(partitionIndexSql(count)));
+    this.found = db.prepare<[number], number>(PROGRESS).pluck();
+    this.start = db.prepare<[number], unknown>(`INSERT INTO annals_partition_progress (partition_count, through) VALUES (?, 0) ON CONFLICT (partition_count) DO NOTHING`);
+    // The last position of the next batch: the batch's last event, else AUTOINCREMENT's counter (the head).
+    const batchEnd = db.prepare<[number, number], number>(
+      `SELECT coalesce((SELECT position FROM annals_events WHERE position > ? ORDER BY position LIMIT 1 OFFSET ?),
+                       (SELECT seq FROM sqlite_sequence WHERE name = 'annals_events'), 0)`,
+    ).pluck();
+    const add = db.prepare<[{ count: number; through: number; end: number }], unknown>(
+      `INSERT INTO annals_partition_entries (partition_count, part, position)
+         SELECT @count, stream_hash % @count, position FROM annals_events WHERE position > @through AND position <= @end`,
+    );
+    const moveOn = db.prepare<[number, number], unknown>(`UPDATE annals_partition_progress SET through = ? WHERE partition_count = ?`);
+    // True when the entries reach the head (or the count is not prepared): nothing left to add.
+    this.batch = db.transaction((count: number) => {
+      const through = this.found.get(count);
+      if (through === undefined) return true;
+      const end = batchEnd.get(through, ENTRIES_BATCH - 1)!;
+      if (end <= through) return true;
+      add.run({ count, through, end });
+      moveOn.run(end, count);
+      return false;
+    });
   }
 
+  /**
+   * Starts keeping the entries of `count` and brings them up to the head. A count prepared
+   * before costs one read on a read-only store (which reads from the entries made so far and the
+   * tail), and needs no write.
+   */
   async prepare(count: number): Promise<void> {
-    const made = await this.connection.read('prepare partitions', () => this.found.get(partitionIndexName(count)) !== undefined);
-    if (!made) await this.connection.write('prepare partitions', () => this.create.immediate(count));
+    const prepared = await this.connection.read('prepare partitions', () => this.found.get(count) !== undefined);
+    if (prepared && this.connection.isReadonly) return;
+    if (!prepared) await this.connection.write('prepare partitions', () => this.start.run(count));
+    while (!(await this.keepUp(count)));
+  }
+
+  /** Adds one batch of entries of `count`; true when they reach the head. */
+  keepUp(count: number): Promise<boolean> {
+    return this.connection.write('index partitions', () => this.batch.immediate(count));
   }
 }

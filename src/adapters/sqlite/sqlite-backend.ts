@@ -3,7 +3,6 @@ import type { SchemaState } from '../../backend/migrations.js';
 import type { SqliteConnection, SqliteSettings } from './connection.js';
 import { DataVersionPoller } from './commit-signal.js';
 import { SqliteLog } from './sqlite-log.js';
-import { SqlitePartitionIndexes } from './partition-reads.js';
 import { SqliteReadModels } from './sqlite-read-models.js';
 import { SqliteSnapshots } from './sqlite-snapshots.js';
 
@@ -39,7 +38,7 @@ export class SqliteBackend implements Backend {
       commits,
       readModels,
       inline: { readModels, attach: (apply) => log.attachInline(apply) },
-      partitions: new SqlitePartitionIndexes(connection),
+      partitions: log.partitions,
     };
   }
 

@@ -6,7 +6,7 @@ import { ReadOnlyStoreError } from '../../core/errors.js';
 import { keyHash } from '../../core/partition.js';
 import { AppendGroups, GroupAborted, type Outcome } from './append-groups.js';
 import type { SqliteConnection } from './connection.js';
-import { PartitionPages } from './partition-reads.js';
+import { PartitionPages, SqlitePartitionIndexes } from './partition-reads.js';
 import { translateSqliteError } from './errors.js';
 
 const EVENT_COLUMNS = `id, type, data, metadata, stream, revision, position, recorded_at AS recordedAt`;
@@ -29,8 +29,10 @@ export class SqliteLog implements EventLog {
   readonly capabilities = ALL_CAPABILITIES;
 
   private readonly statements;
-  /** Reads of one partition of the log, a statement per count and filter. */
+  /** Reads of one partition of the log, a pair of statements per filter. */
   private readonly partitionPages: PartitionPages;
+  /** The index of partition reads, which they bring up to the head when it lags (partition-reads.ts). */
+  readonly partitions: SqlitePartitionIndexes;
   private readonly appendTransaction: Database.Transaction<(batch: readonly PreparedAppend[]) => AppendResult[]>;
   private readonly groupTransaction: Database.Transaction<(batches: readonly (readonly PreparedAppend[])[], until: number) => Outcome[]>;
   /** Undefined when appends are not grouped (the groupCommit option). */
@@ -84,6 +86,7 @@ export class SqliteLog implements EventLog {
       head: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'annals_events'`).pluck(),
     };
     this.partitionPages = new PartitionPages(db, EVENT_COLUMNS);
+    this.partitions = new SqlitePartitionIndexes(connection);
     this.appendTransaction = db.transaction((batch: readonly PreparedAppend[]) => this.appendInTransaction(batch));
     // Inside the group's transaction, appendTransaction runs in a savepoint (better-sqlite3 nests so).
     this.groupTransaction = db.transaction((batches: readonly (readonly PreparedAppend[])[], until: number) => {
@@ -196,19 +199,25 @@ export class SqliteLog implements EventLog {
   async readAllPage(query: AllPageQuery): Promise<AllPage> {
     const { after, category, types, partition, limit } = query;
     const s = this.statements;
-    return this.connection.read('read the log', () => {
+    let lagging = false;
+    const page = await this.connection.read('read the log', () => {
       const head = (s.head.get() as number | undefined) ?? 0;
-      const events =
-        partition !== undefined ? this.partitionPages.read(query, partition)
-        : category === undefined && types === undefined ? s.all.all(after, limit)
-        : types === undefined ? s.allByCategory.all(category!, after, limit)
-        : category === undefined ? s.allByTypes.all(after, JSON.stringify(types), limit)
-        : s.allByCategoryAndTypes.all(category, after, JSON.stringify(types), limit);
+      let events: StoredEvent[];
+      if (partition !== undefined) ({ events, lagging } = this.partitionPages.read(query, partition, head));
+      else if (category === undefined && types === undefined) events = s.all.all(after, limit);
+      else if (types === undefined) events = s.allByCategory.all(category!, after, limit);
+      else if (category === undefined) events = s.allByTypes.all(after, JSON.stringify(types), limit);
+      else events = s.allByCategoryAndTypes.all(category, after, JSON.stringify(types), limit);
       // The two statements are two snapshots: the page may hold events committed after the
       // head was read, and a short page vouches for everything up to its own last event too.
       const readThrough = events.length === limit ? events[limit - 1]!.position : Math.max(after, head, events.at(-1)?.position ?? 0);
       return { events, readThrough };
     });
+    // The page is read; the partition's index is brought on for the next one. It only spares
+    // later reads a walk of the tail, so a failure here (the write lock busy past the timeout)
+    // is left for the next read to try again.
+    if (lagging && !this.connection.isReadonly) await this.partitions.keepUp(partition!.count).catch(() => undefined);
+    return page;
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {

@@ -4,6 +4,7 @@ import { snapshots } from './0002-snapshots.js';
 import { appendWithoutHorizon } from './0003-append-without-horizon.js';
 import { readModels } from './0004-read-models.js';
 import { consumerGroups } from './0005-consumer-groups.js';
+import { partitionEntries } from './0006-partition-entries.js';
 
 export type { Migration } from './migration.js';
 
@@ -12,7 +13,7 @@ export type { Migration } from './migration.js';
  * file, added at the end. A function's live definition is in the newest file that creates or
  * replaces it (today `append_events` is 0003's, `delete_stream` and `truncate_stream` 0002's).
  */
-export const migrationsInOrder: readonly Migration[] = [eventsAndStreams, snapshots, appendWithoutHorizon, readModels, consumerGroups];
+export const migrationsInOrder: readonly Migration[] = [eventsAndStreams, snapshots, appendWithoutHorizon, readModels, consumerGroups, partitionEntries];
 
 /**
  * The migrations of one store's schema. `s` is the quoted schema name. Versioned and

@@ -19,6 +19,7 @@ const releasedChecksums: Readonly<Record<number, string>> = {
   3: '53ca363717f6c9e9f704ed6b1d942bbefad5e334ac4cf35f319052a13852fff7',
   4: '84fe99ea1c8063b4e9c3d322abd4a8dfa82c1e959f16adf75717776507ca96e8',
   5: 'c7c7af6d88f0eac404438a7949ab972d35884a6dd670db98f9c5ede9b58cee86',
+  6: 'c9fd1261d0be7e464327bff65da35cd5f5fb92f577dea8fcfbac0c8cc5206871',
 };
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
