@@ -107,6 +107,20 @@ describeWithService(service, 'postgres log partitions', () => {
     expect((await collect(store.readAll({ partition: heldPartition }))).map((e) => e.stream)).toContain('order-held');
   });
 
+  it('reads on from the tail when the entries cannot be brought on', async () => {
+    const schema = ctx.schema();
+    const store = await ctx.open({ schema });
+    await store.preparePartitions(4);
+    const client = await ctx.client();
+    // Every batch fails, as for a role that may read the log but not write the entries.
+    await client.query(`ALTER FUNCTION ${pg.escapeIdentifier(schema)}.index_partitions(int, bigint, int) RENAME TO index_partitions_gone`);
+    for (let n = 0; n < ENTRIES_LAG * 2; n += 10) {
+      await store.appendMany(Array.from({ length: 10 }, (_, k) => ({ stream: `order-${n + k}`, events: [{ type: 'Placed' }] })));
+    }
+    await expectPartitionsRight(store, 4);
+    expect((await entries(client, schema))[0]!.through).toBe(0);
+  });
+
   it('adds each event’s entry once when several stores prepare a count and read it at the same time', async () => {
     const schema = ctx.schema();
     const stores = [await ctx.open({ schema }), await ctx.open({ schema }), await ctx.open({ schema })];

@@ -31,31 +31,35 @@ async function killCycles(events: EventStore, projector: { url: string; schema?:
       await sleep(Math.random() * 4);
     }
   })();
-  let previous = 0;
   const checkpoints: number[] = [];
-  for (let cycle = 0; cycle < CYCLES; cycle++) {
-    const worker = await startProjector({ ...projector, owner: `cycle-${cycle}`, leaseTtlMs: LEASE_TTL_MS, batchSize: 1 + (cycle % 4) });
-    // The lease of the killed process must run out before this one applies: wait for its first event.
-    await worker.waitForLine((line) => line.startsWith('applying '));
-    await sleep(Math.random() * 400);
-    worker.kill('SIGKILL');
-    expect((await worker.exited).signal).toBe('SIGKILL');
-    // PostgreSQL runs what it had received from the killed process: its last COMMIT may land after
-    // the exit, between two reads. The checkpoint and the documents are one snapshot when the
-    // checkpoint is the same before and after the documents are read.
-    let checkpoint: number;
-    let trails: Awaited<ReturnType<typeof storedTrails>>['trails'];
-    do {
-      checkpoint = await trailCheckpoint(readModels);
-      ({ trails } = await storedTrails(readModels));
-    } while ((await trailCheckpoint(readModels)) !== checkpoint);
-    expect(checkpoint, 'the checkpoint never goes back').toBeGreaterThanOrEqual(previous);
-    expect(trails, `after kill ${cycle + 1}, the read model is a clean fold up to checkpoint ${checkpoint}`).toEqual(await cleanFold(events, checkpoint));
-    checkpoints.push(checkpoint);
-    previous = checkpoint;
+  try {
+    let previous = 0;
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const worker = await startProjector({ ...projector, owner: `cycle-${cycle}`, leaseTtlMs: LEASE_TTL_MS, batchSize: 1 + (cycle % 4) });
+      // The lease of the killed process must run out before this one applies: wait for its first event.
+      await worker.waitForLine((line) => line.startsWith('applying '));
+      await sleep(Math.random() * 400);
+      worker.kill('SIGKILL');
+      expect((await worker.exited).signal).toBe('SIGKILL');
+      // PostgreSQL runs what it had received from the killed process: its last COMMIT may land after
+      // the exit, between two reads. The checkpoint and the documents are one snapshot when the
+      // checkpoint is the same before and after the documents are read.
+      let checkpoint: number;
+      let trails: Awaited<ReturnType<typeof storedTrails>>['trails'];
+      do {
+        checkpoint = await trailCheckpoint(readModels);
+        ({ trails } = await storedTrails(readModels));
+      } while ((await trailCheckpoint(readModels)) !== checkpoint);
+      expect(checkpoint, 'the checkpoint never goes back').toBeGreaterThanOrEqual(previous);
+      expect(trails, `after kill ${cycle + 1}, the read model is a clean fold up to checkpoint ${checkpoint}`).toEqual(await cleanFold(events, checkpoint));
+      checkpoints.push(checkpoint);
+      previous = checkpoint;
+    }
+  } finally {
+    // Also when an assertion failed: the appends would go on into a store the test closes.
+    writing = false;
+    await writer;
   }
-  writing = false;
-  await writer;
   expect(new Set(checkpoints).size, 'the kills landed at different places').toBeGreaterThanOrEqual(Math.min(3, CYCLES));
   // A last process reaches the head: every event once, in each stream's order.
   const last = await startProjector({ ...projector, owner: 'last', leaseTtlMs: LEASE_TTL_MS });

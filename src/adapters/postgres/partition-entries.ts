@@ -11,8 +11,11 @@ export const ENTRIES_BATCH = 10_000;
 export const ENTRIES_LAG = 256;
 /** How long `prepare` waits between tries while another process adds a batch. */
 const BUSY_RETRY_MS = 20;
-/** How often a read asks again whether a count found not prepared has been prepared since (by another process). */
-const UNPREPARED_RECHECK_MS = 5_000;
+/**
+ * How long reads leave a count alone after it was found not prepared (another process may prepare
+ * it), or after a batch failed (a role that may read the log but not write, a lost connection).
+ */
+const RECHECK_MS = 5_000;
 
 /**
  * The index of partition reads, kept behind the log rather than by appends (migration 6):
@@ -34,8 +37,8 @@ const UNPREPARED_RECHECK_MS = 5_000;
 export class PostgresPartitionIndexes implements PartitionIndexes {
   /** The last `through` each count was seen at, by this process: keepUp is called only when it lags. */
   private readonly through = new Map<number, number>();
-  /** When each count was last found not prepared. */
-  private readonly unprepared = new Map<number, number>();
+  /** When each count was last found not prepared, or failed to be brought on. */
+  private readonly leftAlone = new Map<number, number>();
 
   constructor(
     private readonly pool: PostgresPool,
@@ -64,14 +67,22 @@ export class PostgresPartitionIndexes implements PartitionIndexes {
 
   /** True when the entries of `count` end more than ENTRIES_LAG before `settled`, as this process last saw them. */
   lagging(count: number, settled: number): boolean {
-    const found = this.unprepared.get(count);
-    if (found !== undefined) return Date.now() - found >= UNPREPARED_RECHECK_MS;
+    const since = this.leftAlone.get(count);
+    if (since !== undefined) return Date.now() - since >= RECHECK_MS;
     return settled - (this.through.get(count) ?? 0) > ENTRIES_LAG;
   }
 
-  /** Brings the entries of `count` on by one batch, up to `settled` at most (a position the log knows settled). */
+  /**
+   * Brings the entries of `count` on by one batch, up to `settled` at most (a position the log
+   * knows settled). Never throws: the entries only spare reads a walk of the tail, so a failure
+   * leaves the count alone for a while and reads go on from the tail.
+   */
   async keepUp(count: number, settled: number): Promise<void> {
-    await this.indexBatch(count, settled);
+    try {
+      await this.indexBatch(count, settled);
+    } catch {
+      this.leftAlone.set(count, Date.now());
+    }
   }
 
   /** One call of index_partitions: the count's through after it, or null when another caller holds it. */
@@ -84,9 +95,9 @@ export class PostgresPartitionIndexes implements PartitionIndexes {
     const through = rows[0]!.through === null ? null : Number(rows[0]!.through);
     if (through === -1) {
       // Not prepared: remembered, so that reads ask again only now and then.
-      this.unprepared.set(count, Date.now());
+      this.leftAlone.set(count, Date.now());
     } else if (through !== null) {
-      this.unprepared.delete(count);
+      this.leftAlone.delete(count);
       this.through.set(count, through);
     }
     return through;

@@ -185,9 +185,8 @@ export class PostgresLog implements EventLog {
         this.retryHeldBack(heldBack);
         if (partition !== undefined && this.partitions.lagging(partition.count, this.settled.value)) {
           // After the page, whose reads settled the log as far as they could: so the next page
-          // reads entries rather than the tail. It only spares reads a walk of the tail, so a
-          // failure (a busy or lost connection) is left for a later read to retry.
-          await this.partitions.keepUp(partition.count, this.settled.value).catch(() => undefined);
+          // reads entries rather than the tail.
+          await this.partitions.keepUp(partition.count, this.settled.value);
         }
         const events = heldBack ? rows.slice(0, end) : rows;
         // A full page vouches up to its last event; a short one (or one cut short) up to the cut.

@@ -19,7 +19,7 @@ export class SqliteBackend implements Backend {
     readonly readModels: SqliteReadModels;
     /** Inline projections, run inside the log's append transactions and writing the read models. */
     readonly inline: InlineHost;
-    /** The partition indexes, made under the write lock. */
+    /** The index of partition reads, kept behind the log (partition-reads.ts). */
     readonly partitions: PartitionIndexes;
   };
 
