@@ -57,7 +57,8 @@ export class PostgresPartitionIndexes implements PartitionIndexes {
       const head = await this.settledHead();
       for (;;) {
         const through = await this.indexBatch(count, head);
-        if (through !== null && through >= head) return;
+        // -1: the count's progress row is gone (deleted by hand): reads walk the log without entries.
+        if (through !== null && (through >= head || through === -1)) return;
         if (through === null) await sleep(BUSY_RETRY_MS);
       }
     } catch (error) {

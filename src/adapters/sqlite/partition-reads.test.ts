@@ -138,6 +138,40 @@ describe('SQLite partition reads, through a store', () => {
   });
 });
 
+describe('SQLite partition reads, while another connection writes', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'annals-partitions-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('never waits for the write lock to bring the entries on: the read walks the tail, a later read adds them', async () => {
+    const file = path.join(dir, 'busy.db');
+    const store = await openStore(`sqlite:${file}`);
+    const other = new Database(file);
+    try {
+      await store.preparePartitions(4);
+      for (let n = 0; n < ENTRIES_LAG * 2; n += 8) await store.appendMany(Array.from({ length: 8 }, (_, k) => ({ stream: `order-${n + k}`, events: [{ type: 'Placed' }] })));
+      const through = () => other.prepare(`SELECT through FROM annals_partition_progress WHERE partition_count = 4`).pluck().get() as number;
+      const expected: number[] = [];
+      for await (const e of store.readAll()) if (keyHash(e.stream) % 4 === 0) expected.push(e.position);
+      expect(through()).toBe(0);
+      other.exec('BEGIN IMMEDIATE');
+      // Pages of 50: every one finds the tail lagging. The lock is let go while the read would wait.
+      const read = collectAll(store, 0);
+      const released = new Promise<void>((resolve) => setTimeout(() => {
+          other.exec('COMMIT');
+          resolve();
+        }, 300));
+      expect((await read).map((e) => e.position)).toEqual(expected);
+      expect(through()).toBe(0); // no page waited for the lock
+      await released;
+      await collectAll(store, 0);
+      expect(through()).toBe(await store.headPosition());
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+});
+
 async function collectAll(store: Awaited<ReturnType<typeof openStore>>, index: number) {
   const events = [];
   for await (const event of store.readAll({ partition: { index, count: 4 }, pageSize: 50 })) events.push(event);

@@ -146,8 +146,22 @@ export class SqlitePartitionIndexes implements PartitionIndexes {
     while (!(await this.keepUp(count)));
   }
 
-  /** Adds one batch of entries of `count`; true when they reach the head. */
+  /** Adds one batch of entries of `count`, waiting for the write lock as appends do; true when they reach the head. */
   keepUp(count: number): Promise<boolean> {
     return this.connection.write('index partitions', () => this.batch.immediate(count));
+  }
+
+  /**
+   * Adds one batch of entries of `count` if the write lock is free now, for a read that found them
+   * lagging. Never waits and never throws: the entries only spare reads a walk of the tail, so a
+   * read must not wait for another process's writes (or fail) because of them; a later read tries
+   * again.
+   */
+  tryKeepUp(count: number): void {
+    try {
+      this.batch.immediate(count);
+    } catch {
+      // Busy (another connection writes), or the write failed: left to a later read.
+    }
   }
 }

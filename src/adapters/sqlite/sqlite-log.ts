@@ -213,10 +213,8 @@ export class SqliteLog implements EventLog {
       const readThrough = events.length === limit ? events[limit - 1]!.position : Math.max(after, head, events.at(-1)?.position ?? 0);
       return { events, readThrough };
     });
-    // The page is read; the partition's index is brought on for the next one. It only spares
-    // later reads a walk of the tail, so a failure here (the write lock busy past the timeout)
-    // is left for the next read to try again.
-    if (lagging && !this.connection.isReadonly) await this.partitions.keepUp(partition!.count).catch(() => undefined);
+    // The page is read; the partition's index is brought on for the next one, if the write lock is free.
+    if (lagging && !this.connection.isReadonly) this.partitions.tryKeepUp(partition!.count);
     return page;
   }
 
