@@ -136,11 +136,6 @@ describe('SQLite partition reads, through a store', () => {
       await store.close();
     }
   });
-});
-
-describe('SQLite partition reads, while another connection writes', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'annals-partitions-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('never waits for the write lock to bring the entries on: the read walks the tail, a later read adds them', async () => {
     const file = path.join(dir, 'busy.db');
