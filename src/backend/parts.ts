@@ -64,6 +64,13 @@ export interface PartitionIndexes {
 }
 
 /**
+ * For an index of partition reads kept behind the log (SQLite, PostgreSQL): how many events past
+ * its end a read may find before it brings the index on by a batch, so that a partition read walks
+ * about this many unindexed events at most.
+ */
+export const PARTITION_ENTRIES_LAG = 256;
+
+/**
  * Whether the store's server is a standby (a read replica), and how far it lags. A standby can
  * answer reads of what it has replayed, but cannot write, and cannot vouch for the order of
  * what the primary has yet to commit: on one, the core refuses appends, deletes, truncation,

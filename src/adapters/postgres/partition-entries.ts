@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PartitionIndexes } from '../../backend/parts.js';
+import { PARTITION_ENTRIES_LAG, type PartitionIndexes } from '../../backend/parts.js';
 import type { LogPartition } from '../../core/partition.js';
 import type { PostgresPool } from './connection.js';
 import { toAnnalsError } from './errors.js';
@@ -7,8 +7,6 @@ import { EVENT_COLUMNS } from './inline-host.js';
 
 /** Events the entries are brought on by in one transaction (index_partitions's batch). */
 export const ENTRIES_BATCH = 10_000;
-/** How long the unindexed tail may grow before a partition read brings the entries on. */
-export const ENTRIES_LAG = 256;
 /** How long `prepare` waits between tries while another process adds a batch. */
 const BUSY_RETRY_MS = 20;
 /**
@@ -29,8 +27,8 @@ const RECHECK_MS = 5_000;
  * unindexed tail, whose rows go through the log's settled cut like any filtered page's. One
  * statement, so the entries and `through` come from one snapshot.
  *
- * A read that finds its settled position more than ENTRIES_LAG past `through` brings the
- * entries on by a batch (`keepUp`); `prepare` brings them up to the settled head. The callers
+ * A read that finds its settled position more than PARTITION_ENTRIES_LAG past `through` brings
+ * the entries on by a batch (`keepUp`); `prepare` brings them up to the settled head. The callers
  * are serialised by the count's progress row, taken with SKIP LOCKED: a member that finds
  * another adding a batch reads on from the tail.
  */
@@ -66,11 +64,11 @@ export class PostgresPartitionIndexes implements PartitionIndexes {
     }
   }
 
-  /** True when the entries of `count` end more than ENTRIES_LAG before `settled`, as this process last saw them. */
+  /** True when the entries of `count` end more than PARTITION_ENTRIES_LAG before `settled`, as this process last saw them. */
   lagging(count: number, settled: number): boolean {
     const since = this.leftAlone.get(count);
     if (since !== undefined) return Date.now() - since >= RECHECK_MS;
-    return settled - (this.through.get(count) ?? 0) > ENTRIES_LAG;
+    return settled - (this.through.get(count) ?? 0) > PARTITION_ENTRIES_LAG;
   }
 
   /**

@@ -9,7 +9,8 @@ import { keyHash } from '../../core/partition.js';
 import { openStore } from '../../index.js';
 import { SqliteConnection } from './connection.js';
 import { migrate } from './migrations.js';
-import { ENTRIES_BATCH, ENTRIES_LAG, entriesPageSql, PartitionPages, SqlitePartitionIndexes, tailPageSql } from './partition-reads.js';
+import { PARTITION_ENTRIES_LAG as ENTRIES_LAG } from '../../backend/parts.js';
+import { ENTRIES_BATCH, entriesPageSql, PartitionPages, SqlitePartitionIndexes, tailPageSql } from './partition-reads.js';
 
 // A read of one partition seeks its entries and walks them in position order, then walks only
 // the unindexed tail of the log: its time must not grow with the events of the other partitions.
@@ -29,7 +30,7 @@ db.transaction(() => {
 })();
 const connection = new SqliteConnection(db, ':memory:', false, 1000, false);
 const indexes = new SqlitePartitionIndexes(connection);
-const pages = new PartitionPages(db, 'stream, position');
+const pages = new PartitionPages(db, 'stream, position', indexes);
 const setThrough = db.prepare<[number, number]>(`UPDATE annals_partition_progress SET through = ? WHERE partition_count = ?`);
 const entryCount = db.prepare<[number], number>(`SELECT count(*) FROM annals_partition_entries WHERE partition_count = ?`).pluck();
 db.exec('ANALYZE');

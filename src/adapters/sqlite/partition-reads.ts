@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AllPageQuery, PartitionIndexes, StoredEvent } from '../../backend/parts.js';
+import { PARTITION_ENTRIES_LAG, type AllPageQuery, type PartitionIndexes, type StoredEvent } from '../../backend/parts.js';
 import type { LogPartition } from '../../core/partition.js';
 import type { SqliteConnection } from './connection.js';
 
@@ -16,9 +16,10 @@ import type { SqliteConnection } from './connection.js';
  *
  * A page of a partition is the partition's entries after `after` up to `through`, joined to
  * their events, then, when that is short, the events after `through` filtered by the hash: a
- * walk of at most the unindexed tail. A read that finds the tail longer than ENTRIES_LAG brings
- * the entries up (one batch); `preparePartitions` brings them up to the head. With no progress
- * row for the count (never prepared), every read is a walk filtered by the hash.
+ * walk of at most the unindexed tail. A read that finds the tail longer than
+ * PARTITION_ENTRIES_LAG brings the entries up (one batch); `preparePartitions` brings them up to
+ * the head. With no progress row for the count (never prepared), every read is a walk filtered
+ * by the hash.
  *
  * Positions are handed out under the write lock in commit order and never reused, so the entries
  * up to `through` are final: an event deleted since leaves an entry that joins to nothing.
@@ -26,10 +27,7 @@ import type { SqliteConnection } from './connection.js';
 
 /** Positions the entries are brought on by in one write transaction. */
 export const ENTRIES_BATCH = 4096;
-/** How long the unindexed tail may grow before a partition read brings the entries up to the head. */
-export const ENTRIES_LAG = 256;
 
-const PROGRESS = `SELECT through FROM annals_partition_progress WHERE partition_count = ?`;
 
 /**
  * A page of one partition from its entries: `columns` of the events after `after` up to
@@ -55,25 +53,24 @@ export function tailPageSql(columns: string, byCategory: boolean, byTypes: boole
            ORDER BY position LIMIT ?`;
 }
 
-/** One partition's page, and whether the unindexed tail has grown past ENTRIES_LAG. */
+/** One partition's page, and whether the unindexed tail has grown past PARTITION_ENTRIES_LAG. */
 export interface PartitionPage {
   readonly events: StoredEvent[];
-  /** True when the count is prepared and its entries end more than ENTRIES_LAG before `head`. */
+  /** True when the count is prepared and its entries end more than PARTITION_ENTRIES_LAG before `head`. */
   readonly lagging: boolean;
 }
 
 /** The statements of partition reads, prepared on first use, one pair per filter (at most 4). */
 export class PartitionPages {
   private readonly statements = new Map<string, { entries: Database.Statement<unknown[], StoredEvent>; tail: Database.Statement<unknown[], StoredEvent> }>();
-  private readonly progress: Database.Statement<[number], number>;
 
   constructor(
     private readonly db: Database.Database,
     /** The event columns each read returns, as the log's other reads return them. */
     private readonly columns: string,
-  ) {
-    this.progress = db.prepare<[number], number>(PROGRESS).pluck();
-  }
+    /** Where each count's entries end. */
+    private readonly indexes: SqlitePartitionIndexes,
+  ) {}
 
   /** The page's events (synchronous: run it inside the connection's `read`); `head` is the log's, read before. */
   read({ after, category, types, limit }: AllPageQuery, { index, count }: LogPartition, head: number): PartitionPage {
@@ -91,10 +88,10 @@ export class PartitionPages {
     if (category !== undefined) filters.push(category);
     if (types !== undefined) filters.push(JSON.stringify(types));
     // Read before the entries, and bounding them: entries a concurrent batch adds past it are read from the tail instead.
-    const through = this.progress.get(count);
+    const through = this.indexes.through(count);
     const events = through !== undefined && through > after ? statements.entries.all(count, index, after, through, ...filters, limit) : [];
     if (events.length < limit) events.push(...statements.tail.all(Math.max(after, through ?? 0), count, index, ...filters, limit - events.length));
-    return { events, lagging: through !== undefined && head - through > ENTRIES_LAG };
+    return { events, lagging: through !== undefined && head - through > PARTITION_ENTRIES_LAG };
   }
 }
 
@@ -110,7 +107,7 @@ export class SqlitePartitionIndexes implements PartitionIndexes {
 
   constructor(private readonly connection: SqliteConnection) {
     const { db } = connection;
-    this.found = db.prepare<[number], number>(PROGRESS).pluck();
+    this.found = db.prepare<[number], number>(`SELECT through FROM annals_partition_progress WHERE partition_count = ?`).pluck();
     this.start = db.prepare<[number], unknown>(`INSERT INTO annals_partition_progress (partition_count, through) VALUES (?, 0) ON CONFLICT (partition_count) DO NOTHING`);
     // The last position of the next batch: the batch's last event, else AUTOINCREMENT's counter (the head).
     const batchEnd = db.prepare<[number, number], number>(
@@ -124,7 +121,7 @@ export class SqlitePartitionIndexes implements PartitionIndexes {
     const moveOn = db.prepare<[number, number], unknown>(`UPDATE annals_partition_progress SET through = ? WHERE partition_count = ?`);
     // True when the entries reach the head (or the count is not prepared): nothing left to add.
     this.batch = db.transaction((count: number) => {
-      const through = this.found.get(count);
+      const through = this.through(count);
       if (through === undefined) return true;
       const end = batchEnd.get(through, ENTRIES_BATCH - 1)!;
       if (end <= through) return true;
@@ -140,10 +137,15 @@ export class SqlitePartitionIndexes implements PartitionIndexes {
    * tail), and needs no write.
    */
   async prepare(count: number): Promise<void> {
-    const prepared = await this.connection.read('prepare partitions', () => this.found.get(count) !== undefined);
+    const prepared = await this.connection.read('prepare partitions', () => this.through(count) !== undefined);
     if (prepared && this.connection.isReadonly) return;
     if (!prepared) await this.connection.write('prepare partitions', () => this.start.run(count));
     while (!(await this.keepUp(count)));
+  }
+
+  /** Where the entries of `count` end; undefined when the count is not prepared (synchronous: run it inside the connection's `read`). */
+  through(count: number): number | undefined {
+    return this.found.get(count);
   }
 
   /** Adds one batch of entries of `count`, waiting for the write lock as appends do; true when they reach the head. */

@@ -85,8 +85,8 @@ export class SqliteLog implements EventLog {
       // AUTOINCREMENT's counter: the last position ever assigned, even if its event was deleted since.
       head: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'annals_events'`).pluck(),
     };
-    this.partitionPages = new PartitionPages(db, EVENT_COLUMNS);
     this.partitions = new SqlitePartitionIndexes(connection);
+    this.partitionPages = new PartitionPages(db, EVENT_COLUMNS, this.partitions);
     this.appendTransaction = db.transaction((batch: readonly PreparedAppend[]) => this.appendInTransaction(batch));
     // Inside the group's transaction, appendTransaction runs in a savepoint (better-sqlite3 nests so).
     this.groupTransaction = db.transaction((batches: readonly (readonly PreparedAppend[])[], until: number) => {
